@@ -1,0 +1,106 @@
+# sse: Server-Sent Events from an SQLite table, for the web servers you run.
+# Plain make; see README.md. Variables follow the usual conventions.
+
+VERSION    = 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+LIBEXECDIR?= $(PREFIX)/lib/cgi-bin
+MANDIR    ?= $(PREFIX)/share/man
+DEFAULT_DB?= /var/lib/sse/events.db
+CC        ?= cc
+PKG_CONFIG?= pkg-config
+CFLAGS    ?= -O2 -g
+
+# B is the build directory; SAN=1 builds with ASan+UBSan, WERROR=1 adds -Werror.
+B         ?= build
+WARN       = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wpointer-arith -Wformat=2 -Wwrite-strings -Wcast-qual \
+             -Wundef -Wvla -Wnull-dereference
+ifeq ($(WERROR),1)
+WARN      += -Werror
+endif
+ifeq ($(SAN),1)
+SANFLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+endif
+ALL_CPPFLAGS = -D_GNU_SOURCE -DSSE_VERSION='"$(VERSION)"' \
+             -DSSE_DEFAULT_DB='"$(DEFAULT_DB)"' -Isrc $(CPPFLAGS)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
+ALL_LDFLAGS= $(LDFLAGS) $(SANFLAGS)
+
+SQLITE_LIBS= $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
+FCGI_LIBS  = $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
+             src/jsonl.c src/ingest.c
+CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
+UNIT_SRC   = $(wildcard tests/unit/*.c)
+UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o
+
+PROGS      = $(B)/sse-push
+
+all: $(PROGS)
+
+$(B)/core/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/core/schema.c: schema/embed.awk $(sort $(wildcard schema/[0-9]*.sql))
+	@mkdir -p $(@D)
+	awk -f schema/embed.awk $(sort $(wildcard schema/[0-9]*.sql)) > $@
+
+$(B)/core/schema.o: $(B)/core/schema.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+
+$(B)/libsse.a: $(CORE_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/push/%.o: push/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/sse-push: $(B)/push/main.o $(B)/libsse.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SQLITE_LIBS)
+
+$(B)/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Itests/tools $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(B)/tools/%.o: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Itests/tools $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/check_all: $(UNIT_OBJ) $(B)/libsse.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SQLITE_LIBS)
+
+# --- tests --------------------------------------------------------------
+
+unit: $(B)/check_all
+	$(B)/check_all
+
+test: deps
+	$(MAKE) WERROR=1 all
+	$(MAKE) WERROR=1 unit
+	$(MAKE) B=build/san SAN=1 WERROR=1 unit
+	tests/e2e/run.sh build
+
+deps:
+	@tests/deps.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(B)/sse-push $(DESTDIR)$(BINDIR)/sse-push
+	install -m 644 push/sse-push.1 $(DESTDIR)$(MANDIR)/man1/sse-push.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sse-push $(DESTDIR)$(MANDIR)/man1/sse-push.1
+
+clean:
+	rm -rf build
+
+.PHONY: all unit test deps install uninstall clean
+-include $(wildcard $(B)/*/*.d)

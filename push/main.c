@@ -1,0 +1,349 @@
+/* sse-push - insert events that every SSE responder streams. */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "ingest.h"
+#include "store.h"
+
+/* Exit codes, as in sse-push(1). */
+enum {
+	EXIT_DBERR	= 1,	/* any other database error */
+	EXIT_USAGE	= 64,
+	EXIT_INPUT	= 65,	/* invalid input: nothing was written */
+	EXIT_NOINPUT	= 66,	/* cannot read standard input */
+	EXIT_CANTOPEN	= 73,	/* cannot open or create the database */
+	EXIT_IOERR	= 74,	/* I/O error or disk full */
+	EXIT_BUSY	= 75,	/* still locked after the busy timeout */
+	EXIT_SCHEMA	= 78	/* not an events database, or a newer one */
+};
+
+struct options {
+	const char	*db;
+	const char	*event;
+	const char	*data;
+	int		 batch, prune, quiet, busy_ms;
+	int64_t		 keep, max_age;
+};
+
+static const char *progname = "sse-push";
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f,
+"usage: %s [-q] [-d db] symbol price\n"
+"       %s [-q] [-d db] -e event -m data|-\n"
+"       %s [-q] [-d db] -b < lines\n"
+"       %s [-d db] --prune [--keep n] [--max-age duration]\n"
+"\n"
+"  -d, --db PATH          database (default: $SSE_DB, else %s)\n"
+"  -e, --event NAME       event name for a generic event\n"
+"  -m, --data TEXT        its payload; may span lines; - reads stdin\n"
+"  -b, --batch            one event per line from stdin, all or nothing:\n"
+"                           SYMBOL PRICE\n"
+"                           {\"symbol\":\"AAPL\",\"price\":189.51}\n"
+"                           {\"event\":\"NAME\",\"data\":\"TEXT\"}\n"
+"      --prune            delete old events (with --keep and/or --max-age)\n"
+"      --keep N           keep the newest N events\n"
+"      --max-age DUR      delete events older than DUR (90s, 15m, 12h, 7d)\n"
+"  -t, --busy-timeout MS  wait this long for a locked database (%d)\n"
+"  -q, --quiet            do not print the new id\n"
+"  -h, --help             show this help\n"
+"  -V, --version          show the version\n",
+	    progname, progname, progname, progname, SSE_DEFAULT_DB,
+	    STORE_BUSY_MS);
+	exit(status);
+}
+
+static _Noreturn void
+die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static _Noreturn void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static int
+exit_code(int rc)
+{
+	switch (rc) {
+	case INGEST_INVALID:	return EXIT_INPUT;
+	case STORE_BUSY:	return EXIT_BUSY;
+	case STORE_MISSING:
+	case STORE_ACCESS:	return EXIT_CANTOPEN;
+	case STORE_CORRUPT:
+	case STORE_SCHEMA:	return EXIT_SCHEMA;
+	case STORE_FULL:
+	case STORE_IO:		return EXIT_IOERR;
+	default:		return EXIT_DBERR;
+	}
+}
+
+static int64_t
+parse_count(const char *s, const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < 0)
+		die(EXIT_USAGE, "%s '%s' is not a whole number >= 0", what, s);
+	return v;
+}
+
+/* "90", "90s", "15m", "12h", "7d" in seconds. */
+static int64_t
+parse_duration(const char *s)
+{
+	char *end;
+	long long v, mul = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		goto bad;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: goto bad;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		goto bad;
+	if (v > LLONG_MAX / mul)
+		goto bad;
+	return v * mul;
+bad:
+	die(EXIT_USAGE, "duration '%s' is not like 90s, 15m, 12h or 7d", s);
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_PRUNE = 256, OPT_KEEP, OPT_MAXAGE };
+	static const struct option longopts[] = {
+		{ "db",		  required_argument, NULL, 'd' },
+		{ "event",	  required_argument, NULL, 'e' },
+		{ "data",	  required_argument, NULL, 'm' },
+		{ "batch",	  no_argument,	     NULL, 'b' },
+		{ "prune",	  no_argument,	     NULL, OPT_PRUNE },
+		{ "keep",	  required_argument, NULL, OPT_KEEP },
+		{ "max-age",	  required_argument, NULL, OPT_MAXAGE },
+		{ "busy-timeout", required_argument, NULL, 't' },
+		{ "quiet",	  no_argument,	     NULL, 'q' },
+		{ "help",	  no_argument,	     NULL, 'h' },
+		{ "version",	  no_argument,	     NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->keep = o->max_age = -1;
+	while ((ch = getopt_long(argc, argv, "d:e:m:bt:qhV", longopts, NULL))
+	    != -1) {
+		switch (ch) {
+		case 'd': o->db = optarg; break;
+		case 'e': o->event = optarg; break;
+		case 'm': o->data = optarg; break;
+		case 'b': o->batch = 1; break;
+		case OPT_PRUNE: o->prune = 1; break;
+		case OPT_KEEP: o->keep = parse_count(optarg, "--keep"); break;
+		case OPT_MAXAGE: o->max_age = parse_duration(optarg); break;
+		case 't':
+			o->busy_ms = (int)parse_count(optarg, "--busy-timeout");
+			break;
+		case 'q': o->quiet = 1; break;
+		case 'h': usage(0);
+		case 'V': printf("sse-push %s\n", SSE_VERSION); exit(0);
+		default: usage(EXIT_USAGE);
+		}
+	}
+	if (o->db == NULL && (o->db = getenv("SSE_DB")) == NULL)
+		o->db = SSE_DEFAULT_DB;
+	if (o->db[0] == '\0')
+		die(EXIT_USAGE, "database path is empty");
+}
+
+/* Read one line of at most max bytes into b (without its LF). 0 at EOF. */
+static int
+read_line(FILE *f, struct buf *b, size_t max, int *too_long)
+{
+	int c;
+
+	buf_clear(b);
+	*too_long = 0;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (b->len >= max) {
+			*too_long = 1;
+			continue;
+		}
+		char ch = (char)c;
+		if (buf_append(b, &ch, 1) == -1)
+			die(EXIT_DBERR, "out of memory");
+	}
+	if (ferror(f))
+		die(EXIT_NOINPUT, "cannot read standard input: %s",
+		    strerror(errno));
+	return c != EOF || b->len > 0 || *too_long;
+}
+
+static void
+progress(int64_t lines, int done)
+{
+	fprintf(stderr, "\r%s: %lld lines%s", progname, (long long)lines,
+	    done ? "\n" : "");
+}
+
+/* All lines in one transaction: any bad line leaves the database as it was. */
+static int
+run_batch(struct store *st, struct ingest *in, int quiet)
+{
+	struct buf line;
+	int64_t lineno = 0;
+	int rc = STORE_OK, too_long, tty = isatty(2) && !quiet;
+
+	buf_init(&line);
+	if ((rc = store_begin(st)) != STORE_OK)
+		die(exit_code(rc), "%s", store_errmsg(st));
+	while (read_line(stdin, &line, INGEST_LINE_MAX, &too_long)) {
+		lineno++;
+		if (too_long) {
+			snprintf(in->err, sizeof(in->err), "line is longer than "
+			    "%d bytes", INGEST_LINE_MAX);
+			rc = INGEST_INVALID;
+		} else
+			rc = ingest_line(in, line.data ? line.data : "",
+			    line.len);
+		if (rc != STORE_OK)
+			break;
+		if (tty && lineno % 65536 == 0)
+			progress(lineno, 0);
+	}
+	buf_release(&line);
+	if (rc == STORE_OK)
+		rc = store_commit(st);
+	if (tty && lineno >= 65536)
+		progress(lineno, 1);
+	if (rc == INGEST_INVALID) {
+		store_rollback(st);
+		die(EXIT_INPUT, "line %lld: %s; nothing was written",
+		    (long long)lineno, in->err);
+	}
+	if (rc != STORE_OK) {
+		store_rollback(st);
+		die(exit_code(rc), "%s; nothing was written",
+		    store_errmsg(st));
+	}
+	return 0;
+}
+
+static void
+read_all_stdin(struct buf *b)
+{
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (b->len > INGEST_LINE_MAX)
+			die(EXIT_INPUT, "data is longer than 65536 bytes");
+		if (buf_append(b, chunk, n) == -1)
+			die(EXIT_DBERR, "out of memory");
+	}
+	if (ferror(stdin))
+		die(EXIT_NOINPUT, "cannot read standard input: %s",
+		    strerror(errno));
+}
+
+static int
+run_single(struct store *st, struct ingest *in, const struct options *o,
+    int argc, char **argv)
+{
+	struct buf data;
+	int rc;
+
+	buf_init(&data);
+	if (o->event != NULL) {
+		if (argc != 0 || o->data == NULL)
+			usage(EXIT_USAGE);
+		if (strcmp(o->data, "-") == 0)
+			read_all_stdin(&data);
+		else if (buf_appends(&data, o->data) == -1)
+			die(EXIT_DBERR, "out of memory");
+		rc = ingest_event(in, o->event, data.data ? data.data : "",
+		    data.len);
+	} else
+		rc = ingest_price(in, argv[0], argv[1]);
+	buf_release(&data);
+	if (rc == INGEST_INVALID)
+		die(EXIT_INPUT, "%s; nothing was written", in->err);
+	if (rc != STORE_OK)
+		die(exit_code(rc), "%s", store_errmsg(st));
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct store st;
+	struct ingest in;
+	int rc;
+
+	parse_options(argc, argv, &o);
+	argc -= optind;
+	argv += optind;
+	if (argc == 1 && strcmp(argv[0], "-") == 0) {
+		o.batch = 1;
+		argc = 0;
+	}
+	if (o.prune ? (argc || o.batch || o.event || (o.keep < 0 &&
+	    o.max_age < 0)) : (o.keep >= 0 || o.max_age >= 0))
+		usage(EXIT_USAGE);
+	if (!o.prune && !o.batch && o.event == NULL && argc != 2)
+		usage(EXIT_USAGE);
+	if ((o.batch || o.prune) && (argc || o.event || o.data))
+		usage(EXIT_USAGE);
+	if (o.event == NULL && o.data != NULL)
+		usage(EXIT_USAGE);
+
+	if ((rc = store_open(&st, o.db, 0, o.busy_ms)) != STORE_OK)
+		die(exit_code(rc), "%s", store_errmsg(&st));
+	ingest_init(&in, &st);
+	if (o.prune) {
+		int64_t n;
+		if ((rc = store_prune(&st, o.keep, o.max_age, &n)) != STORE_OK)
+			die(exit_code(rc), "%s", store_errmsg(&st));
+		if (!o.quiet)
+			printf("%lld\n", (long long)n);
+	} else if (o.batch)
+		run_batch(&st, &in, o.quiet);
+	else
+		run_single(&st, &in, &o, argc, argv);
+	if (!o.prune && !o.quiet && in.rows > 0)
+		printf("%lld\n", (long long)in.last_id);
+	ingest_release(&in);
+	store_close(&st);
+	if (fflush(stdout) == EOF)
+		die(EXIT_IOERR, "cannot write standard output: %s",
+		    strerror(errno));
+	return 0;
+}

@@ -1,0 +1,163 @@
+/* ingest.c - validate and insert the events sse-push is given. */
+#include <stdio.h>
+#include <string.h>
+
+#include "decimal.h"
+#include "ingest.h"
+#include "validate.h"
+
+void
+ingest_init(struct ingest *in, struct store *store)
+{
+	memset(in, 0, sizeof(*in));
+	in->store = store;
+	jsonl_init(&in->json);
+	buf_init(&in->data);
+}
+
+void
+ingest_release(struct ingest *in)
+{
+	jsonl_release(&in->json);
+	buf_release(&in->data);
+}
+
+static int
+invalid(struct ingest *in, const char *what, const char *why)
+{
+	snprintf(in->err, sizeof(in->err), "%s%s%s", what, *what ? ": " : "",
+	    why);
+	return INGEST_INVALID;
+}
+
+static int
+inserted(struct ingest *in, int rc, int64_t id)
+{
+	if (rc == STORE_OK) {
+		in->last_id = id;
+		in->rows++;
+	}
+	return rc;
+}
+
+int
+ingest_price(struct ingest *in, const char *symbol, const char *price)
+{
+	const char *why;
+	int64_t units, id = 0;
+	int rc;
+
+	if ((why = validate_symbol(symbol)) != NULL)
+		return invalid(in, "", why);
+	if ((why = decimal_parse(price, &units)) != NULL)
+		return invalid(in, "", why);
+	rc = store_insert_price(in->store, symbol, price, &id);
+	return inserted(in, rc, id);
+}
+
+int
+ingest_event(struct ingest *in, const char *event, const char *data,
+    size_t len)
+{
+	const char *why;
+	int64_t id = 0;
+	size_t i;
+	int rc;
+
+	if ((why = validate_event(event)) != NULL ||
+	    (why = validate_data(data, len)) != NULL)
+		return invalid(in, "", why);
+	buf_clear(&in->data);
+	for (i = 0; i < len; i++) {
+		char c = data[i];
+		if (c == '\r') {
+			c = '\n';
+			if (i + 1 < len && data[i + 1] == '\n')
+				i++;
+		}
+		if (buf_append(&in->data, &c, 1) == -1)
+			return invalid(in, "", "out of memory");
+	}
+	rc = store_insert_event(in->store, event,
+	    in->data.data ? in->data.data : "", in->data.len, &id);
+	return inserted(in, rc, id);
+}
+
+static int
+json_line(struct ingest *in, const char *line, size_t len)
+{
+	const struct jsonl_pair *ev, *data, *sym, *price;
+	const char *why;
+	int i;
+
+	if ((why = jsonl_parse(&in->json, line, len)) != NULL)
+		return invalid(in, "bad JSON", why);
+	for (i = 0; i < in->json.n; i++) {
+		const char *k = in->json.pair[i].key;
+		if (strcmp(k, "event") != 0 && strcmp(k, "data") != 0 &&
+		    strcmp(k, "symbol") != 0 && strcmp(k, "price") != 0)
+			return invalid(in, "bad JSON", "unknown key (use event, "
+			    "data, symbol, price)");
+	}
+	ev = jsonl_get(&in->json, "event");
+	data = jsonl_get(&in->json, "data");
+	sym = jsonl_get(&in->json, "symbol");
+	price = jsonl_get(&in->json, "price");
+	if (ev != NULL && !ev->is_string)
+		return invalid(in, "bad JSON", "event must be a string");
+	if (sym != NULL || price != NULL) {
+		if (sym == NULL || price == NULL || !sym->is_string)
+			return invalid(in, "bad JSON", "a price needs \"symbol\" "
+			    "(a string) and \"price\"");
+		if (data != NULL || (ev != NULL && strcmp(ev->val, "price")))
+			return invalid(in, "bad JSON", "a price takes no "
+			    "\"data\" and no other event name");
+		return ingest_price(in, sym->val, price->val);
+	}
+	if (ev == NULL || data == NULL || !data->is_string)
+		return invalid(in, "bad JSON", "an event needs \"event\" and "
+		    "\"data\" (strings)");
+	if (strlen(ev->val) != ev->val_len)
+		return invalid(in, "", "event name holds a NUL byte");
+	return ingest_event(in, ev->val, data->val, data->val_len);
+}
+
+int
+ingest_line(struct ingest *in, const char *line, size_t len)
+{
+	char sym[SYMBOL_MAX + 2], price[32];
+	size_t i, a, b, c, d;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	if (i == len || line[i] == '#')
+		return STORE_OK;
+	if (memchr(line, '\0', len) != NULL)
+		return invalid(in, "", "line holds a NUL byte");
+	if (line[i] == '{')
+		return json_line(in, line + i, len - i);
+	/* SYMBOL PRICE, separated by blanks. */
+	for (a = i; i < len && line[i] != ' ' && line[i] != '\t'; i++)
+		;
+	b = i;
+	for (; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	for (c = i; i < len && line[i] != ' ' && line[i] != '\t'; i++)
+		;
+	d = i;
+	for (; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		;
+	if (c == d || i != len)
+		return invalid(in, "", "expected SYMBOL PRICE or a JSON object");
+	if (b - a >= sizeof(sym))
+		return invalid(in, "", "symbol is longer than 16 bytes");
+	if (d - c >= sizeof(price))
+		return invalid(in, "", "price is too long");
+	memcpy(sym, line + a, b - a);
+	sym[b - a] = '\0';
+	memcpy(price, line + c, d - c);
+	price[d - c] = '\0';
+	return ingest_price(in, sym, price);
+}

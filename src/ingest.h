@@ -1,0 +1,48 @@
+/*
+ * ingest.h - what sse-push writes: validates one event (from the command line
+ * or a batch line) and inserts it. The caller owns the transaction.
+ *
+ * Batch line format (one event a line, UTF-8):
+ *   SYMBOL PRICE                         a price event, e.g. "AAPL 189.51"
+ *   {"symbol":"AAPL","price":189.51}     the same as JSON
+ *   {"event":"NAME","data":"TEXT"}       any other event; "\n" in TEXT
+ *                                        makes a multi-line payload
+ *   blank lines and lines starting with '#' are skipped.
+ */
+#ifndef INGEST_H
+#define INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "jsonl.h"
+#include "store.h"
+
+#define INGEST_INVALID	-100	/* the input was refused; see ingest.err */
+#define INGEST_LINE_MAX	(512 * 1024)
+
+struct ingest {
+	struct store	*store;		/* borrowed */
+	struct jsonl	 json;
+	struct buf	 data;		/* the payload with line ends made LF */
+	int64_t		 last_id;	/* id of the last row inserted */
+	int64_t		 rows;		/* rows inserted */
+	char		 err[256];
+};
+
+void	ingest_init(struct ingest *in, struct store *store);
+void	ingest_release(struct ingest *in);
+
+/* Insert a price event. Returns STORE_OK, INGEST_INVALID or a STORE_* code. */
+int	ingest_price(struct ingest *in, const char *symbol, const char *price);
+/*
+ * Insert a generic event. CR and CRLF in data become LF, so the stored
+ * payload is what EventSource hands the page. Same returns.
+ */
+int	ingest_event(struct ingest *in, const char *event, const char *data,
+	    size_t len);
+/* Parse and insert one batch line (without its LF). Same returns. */
+int	ingest_line(struct ingest *in, const char *line, size_t len);
+
+#endif

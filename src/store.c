@@ -1,0 +1,453 @@
+/* store.c - the SQLite event table. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "decimal.h"
+#include "store.h"
+
+/* Generated from schema/NNN-*.sql: migration i takes user_version i to i+1. */
+extern const char *const store_migrations[];
+extern const int store_migration_count;
+
+int
+store_schema_version(void)
+{
+	return store_migration_count;
+}
+
+const char *
+store_errmsg(const struct store *s)
+{
+	return s->err;
+}
+
+static void
+seterr(struct store *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+seterr(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Map an SQLite result code to ours and record what failed. */
+static int
+fail(struct store *s, int rc, const char *what)
+{
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:	code = STORE_BUSY; break;
+	case SQLITE_CANTOPEN:	code = STORE_ACCESS; break;
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+	case SQLITE_AUTH:	code = STORE_ACCESS; break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:	code = STORE_CORRUPT; break;
+	case SQLITE_FULL:	code = STORE_FULL; break;
+	case SQLITE_IOERR:	code = STORE_IO; break;
+	default:		code = STORE_ERR; break;
+	}
+	seterr(s, "%s: %s", what, s->db ? sqlite3_errmsg(s->db) :
+	    sqlite3_errstr(rc));
+	return code;
+}
+
+static int
+exec(struct store *s, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? STORE_OK : fail(s, rc, what);
+}
+
+static int
+prepare(struct store *s, sqlite3_stmt **st, const char *sql)
+{
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    st, NULL);
+
+	return rc == SQLITE_OK ? STORE_OK : fail(s, rc, "cannot prepare query");
+}
+
+static int
+user_version(struct store *s, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? STORE_OK : fail(s, rc, "cannot read schema");
+}
+
+static int
+too_new(struct store *s, int v)
+{
+	seterr(s, "database schema version %d is newer than this build "
+	    "understands (%d): upgrade sse-push and the responders", v,
+	    store_migration_count);
+	return STORE_SCHEMA;
+}
+
+/* Bring a writable database up to the current schema in one transaction. */
+static int
+migrate(struct store *s)
+{
+	struct buf sql;
+	int v, rc, i;
+
+	if ((rc = store_begin(s)) != STORE_OK)
+		return rc;
+	if ((rc = user_version(s, &v)) != STORE_OK)
+		goto out;
+	if (v > store_migration_count) {
+		rc = too_new(s, v);
+		goto out;
+	}
+	for (i = v; i < store_migration_count; i++) {
+		if ((rc = exec(s, store_migrations[i], "cannot create schema"))
+		    != STORE_OK)
+			goto out;
+	}
+	if (v < store_migration_count) {
+		buf_init(&sql);
+		rc = buf_printf(&sql, "PRAGMA user_version = %d",
+		    store_migration_count) == -1 ? STORE_ERR :
+		    exec(s, sql.data, "cannot set schema version");
+		buf_release(&sql);
+		if (rc != STORE_OK)
+			goto out;
+	}
+	return store_commit(s);
+out:
+	store_rollback(s);
+	return rc;
+}
+
+static int
+open_writer(struct store *s, const char *path)
+{
+	int rc, v;
+
+	rc = sqlite3_open_v2(path, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "cannot open database");
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if ((rc = user_version(s, &v)) != STORE_OK)
+		return rc;
+	if (v > store_migration_count)
+		return too_new(s, v);
+	/* Only possible before the first table exists; lets prune give space back. */
+	if (v == 0 && (rc = exec(s, "PRAGMA auto_vacuum = INCREMENTAL",
+	    "cannot set auto_vacuum")) != STORE_OK)
+		return rc;
+	if ((rc = exec(s, "PRAGMA journal_mode = WAL", "cannot enable WAL"))
+	    != STORE_OK)
+		return rc;
+	return migrate(s);
+}
+
+static int
+open_reader(struct store *s, const char *path)
+{
+	struct stat sb;
+	int rc, v;
+
+	/* SQLite's read-only open reports a missing file as "unable to open". */
+	if (stat(path, &sb) == -1) {
+		seterr(s, "cannot open database: %s", strerror(errno));
+		return errno == ENOENT ? STORE_MISSING : STORE_ACCESS;
+	}
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "cannot open database");
+	if ((rc = user_version(s, &v)) != STORE_OK)
+		return rc;
+	if (v > store_migration_count)
+		return too_new(s, v);
+	if (v < store_migration_count) {
+		seterr(s, "database schema version %d is older than %d: run "
+		    "sse-push once to create or upgrade it", v,
+		    store_migration_count);
+		return STORE_SCHEMA;
+	}
+	return STORE_OK;
+}
+
+static int
+prepare_all(struct store *s)
+{
+	int rc;
+
+	if ((rc = prepare(s, &s->read_after,
+	    "SELECT id, event, symbol, data FROM events"
+	    " WHERE id > ?1 ORDER BY id LIMIT ?2")) != STORE_OK ||
+	    (rc = prepare(s, &s->bounds,
+	    "SELECT (SELECT min(id) FROM events),"
+	    " (SELECT seq FROM sqlite_sequence WHERE name = 'events')"))
+	    != STORE_OK ||
+	    (rc = prepare(s, &s->version, "PRAGMA data_version")) != STORE_OK)
+		return rc;
+	if (s->flags & STORE_READONLY)
+		return STORE_OK;
+	if ((rc = prepare(s, &s->prev_price,
+	    "SELECT price FROM events WHERE symbol = ?1"
+	    " ORDER BY id DESC LIMIT 1")) != STORE_OK ||
+	    (rc = prepare(s, &s->insert_price,
+	    "INSERT INTO events (event, symbol, price, data)"
+	    " VALUES ('price', ?1, ?2, ?3)")) != STORE_OK ||
+	    (rc = prepare(s, &s->insert_event,
+	    "INSERT INTO events (event, data) VALUES (?1, ?2)")) != STORE_OK)
+		return rc;
+	return STORE_OK;
+}
+
+int
+store_open(struct store *s, const char *path, int flags, int busy_ms)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->flags = flags;
+	rc = (flags & STORE_READONLY) ? open_reader(s, path) :
+	    open_writer(s, path);
+	if (rc == STORE_OK) {
+		sqlite3_busy_timeout(s->db, busy_ms > 0 ? busy_ms :
+		    STORE_BUSY_MS);
+		rc = prepare_all(s);
+	}
+	if (rc != STORE_OK) {
+		char msg[sizeof(s->err)];
+
+		memcpy(msg, s->err, sizeof(msg));
+		store_close(s);
+		snprintf(s->err, sizeof(s->err), "'%s': %s", path, msg);
+	}
+	return rc;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->read_after);
+	sqlite3_finalize(s->bounds);
+	sqlite3_finalize(s->version);
+	sqlite3_finalize(s->prev_price);
+	sqlite3_finalize(s->insert_price);
+	sqlite3_finalize(s->insert_event);
+	sqlite3_close(s->db);
+	s->read_after = s->bounds = s->version = NULL;
+	s->prev_price = s->insert_price = s->insert_event = NULL;
+	s->db = NULL;
+}
+
+int
+store_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
+    void *ctx)
+{
+	sqlite3_stmt *st = s->read_after;
+	struct row r;
+	int rc, n = 0;
+
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.event = (const char *)sqlite3_column_text(st, 1);
+		r.symbol = (const char *)sqlite3_column_text(st, 2);
+		r.data = (const char *)sqlite3_column_text(st, 3);
+		r.data_len = (size_t)sqlite3_column_bytes(st, 3);
+		if (r.event == NULL)
+			r.event = "message";
+		if (r.data == NULL)
+			r.data = "";
+		n++;
+		if (fn(ctx, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	/* Resetting ends the statement's read transaction: WAL can checkpoint. */
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : fail(s, rc, "cannot read events");
+}
+
+int
+store_bounds(struct store *s, int64_t *oldest, int64_t *newest)
+{
+	sqlite3_stmt *st = s->bounds;
+	int rc;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*newest = sqlite3_column_int64(st, 1);	/* NULL reads as 0 */
+		*oldest = sqlite3_column_type(st, 0) == SQLITE_NULL ?
+		    *newest + 1 : sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_OK ? STORE_OK : fail(s, rc, "cannot read bounds");
+}
+
+int
+store_data_version(struct store *s, int64_t *v)
+{
+	int rc;
+
+	if ((rc = sqlite3_step(s->version)) == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s->version, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(s->version);
+	return rc == SQLITE_OK ? STORE_OK :
+	    fail(s, rc, "cannot read data version");
+}
+
+int
+store_begin(struct store *s)
+{
+	/* IMMEDIATE takes the write lock up front, so the busy handler waits
+	 * for it instead of failing later on a read-to-write upgrade. */
+	return exec(s, "BEGIN IMMEDIATE", "cannot begin transaction");
+}
+
+int
+store_commit(struct store *s)
+{
+	return exec(s, "COMMIT", "cannot commit");
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+step_insert(struct store *s, sqlite3_stmt *st, int64_t *id)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return fail(s, rc, "cannot insert event");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return STORE_OK;
+}
+
+/* The change against the symbol's previous price, as JSON ("null" if none). */
+static int
+price_change(struct store *s, const char *symbol, const char *price,
+    char *out, size_t outsz)
+{
+	sqlite3_stmt *st = s->prev_price;
+	const char *prev;
+	int64_t a, b;
+	int rc;
+
+	snprintf(out, outsz, "null");
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		prev = (const char *)sqlite3_column_text(st, 0);
+		if (prev != NULL && decimal_parse(prev, &a) == NULL &&
+		    decimal_parse(price, &b) == NULL &&
+		    decimal_change_pct(a, b, out, outsz) == -1)
+			snprintf(out, outsz, "null");
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK :
+	    fail(s, rc, "cannot read previous price");
+}
+
+int
+store_insert_price(struct store *s, const char *symbol, const char *price,
+    int64_t *id)
+{
+	char change[32], data[160];
+	int rc;
+
+	if ((rc = price_change(s, symbol, price, change, sizeof(change)))
+	    != STORE_OK)
+		return rc;
+	/* symbol and price are validated: no JSON escaping is needed. */
+	snprintf(data, sizeof(data),
+	    "{\"symbol\":\"%s\",\"price\":%s,\"change\":%s}",
+	    symbol, price, change);
+	sqlite3_bind_text(s->insert_price, 1, symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->insert_price, 2, price, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->insert_price, 3, data, -1, SQLITE_STATIC);
+	return step_insert(s, s->insert_price, id);
+}
+
+int
+store_insert_event(struct store *s, const char *event, const char *data,
+    size_t len, int64_t *id)
+{
+	sqlite3_bind_text(s->insert_event, 1, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->insert_event, 2, data, (int)len, SQLITE_STATIC);
+	return step_insert(s, s->insert_event, id);
+}
+
+static int
+delete_where(struct store *s, const char *sql, int64_t arg, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return fail(s, rc, "cannot prune");
+	sqlite3_bind_int64(st, 1, arg);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(s, rc, "cannot prune");
+	*n += sqlite3_changes(s->db);
+	return STORE_OK;
+}
+
+int
+store_prune(struct store *s, int64_t keep, int64_t max_age, int64_t *deleted)
+{
+	int rc;
+
+	*deleted = 0;
+	if ((rc = store_begin(s)) != STORE_OK)
+		return rc;
+	if (keep >= 0 && (rc = delete_where(s,
+	    "DELETE FROM events WHERE id <= (SELECT id FROM events"
+	    " ORDER BY id DESC LIMIT 1 OFFSET ?1)", keep, deleted)) != STORE_OK)
+		goto fail;
+	if (max_age >= 0 && (rc = delete_where(s,
+	    "DELETE FROM events WHERE ts < strftime('%Y-%m-%dT%H:%M:%fZ',"
+	    " 'now', '-' || ?1 || ' seconds')", max_age, deleted)) != STORE_OK)
+		goto fail;
+	if ((rc = store_commit(s)) != STORE_OK)
+		goto fail;
+	/* Give freed pages back to the file system; failure here is harmless. */
+	sqlite3_exec(s->db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
+	return STORE_OK;
+fail:
+	store_rollback(s);
+	return rc;
+}

@@ -1,0 +1,107 @@
+/*
+ * store.h - the SQLite event table. sse-push opens it read-write (creating
+ * and upgrading the schema); the responders open it read-only. Functions
+ * return a STORE_* code and leave a message in store_errmsg(); they never
+ * print or exit.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+enum store_rc {
+	STORE_OK	=  0,
+	STORE_ERR	= -1,	/* anything not listed below */
+	STORE_BUSY	= -2,	/* locked longer than the busy timeout */
+	STORE_MISSING	= -3,	/* no such file (read-only open) */
+	STORE_ACCESS	= -4,	/* permission denied, read-only file system */
+	STORE_CORRUPT	= -5,	/* not an SQLite database, or damaged */
+	STORE_SCHEMA	= -6,	/* schema too new, too old, or absent */
+	STORE_FULL	= -7,	/* disk full */
+	STORE_IO	= -8	/* I/O error */
+};
+
+#define STORE_READONLY	0x1
+#define STORE_BUSY_MS	10000	/* default busy timeout */
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*read_after;
+	sqlite3_stmt	*bounds;
+	sqlite3_stmt	*version;
+	sqlite3_stmt	*prev_price;
+	sqlite3_stmt	*insert_price;
+	sqlite3_stmt	*insert_event;
+	int		 flags;
+	char		 err[512];
+};
+
+/* One row as read; every pointer is borrowed until the callback returns. */
+struct row {
+	int64_t		 id;
+	const char	*event;
+	const char	*symbol;	/* NULL unless event is "price" */
+	const char	*data;
+	size_t		 data_len;
+};
+
+typedef int (*store_row_fn)(void *ctx, const struct row *r);
+
+/* The schema version this build writes and reads (PRAGMA user_version). */
+int	store_schema_version(void);
+
+/*
+ * Open path. Read-write creates the file and schema on first use, sets WAL
+ * mode and upgrades an older schema; read-only requires the current schema.
+ * Both refuse a newer schema. On failure the store is closed and the message
+ * says why. busy_ms <= 0 means STORE_BUSY_MS.
+ */
+int	store_open(struct store *s, const char *path, int flags, int busy_ms);
+/* Close; accepts a zeroed or failed store. */
+void	store_close(struct store *s);
+const char *store_errmsg(const struct store *s);
+
+/*
+ * Call fn for up to limit rows with id > after, in id order, inside one
+ * statement (so no read transaction stays open after the call). fn returning
+ * non-zero stops early. Returns the number of rows seen, or a STORE_* code.
+ */
+int	store_read_after(struct store *s, int64_t after, int limit,
+	    store_row_fn fn, void *ctx);
+
+/*
+ * The oldest id still in the table and the newest id ever assigned (ids
+ * survive pruning), read in one snapshot. An empty table gives
+ * oldest = newest + 1; a fresh one gives 1 and 0.
+ */
+int	store_bounds(struct store *s, int64_t *oldest, int64_t *newest);
+/* PRAGMA data_version: changes when another connection commits. */
+int	store_data_version(struct store *s, int64_t *v);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (writers). */
+int	store_begin(struct store *s);
+int	store_commit(struct store *s);
+void	store_rollback(struct store *s);
+
+/*
+ * Insert a price event for an already validated symbol and price text; data
+ * is the JSON {"symbol":..,"price":..,"change":..} with change in percent
+ * against the symbol's previous price (null for its first). Sets *id.
+ */
+int	store_insert_price(struct store *s, const char *symbol,
+	    const char *price, int64_t *id);
+/* Insert a generic event; data is stored as given. Sets *id. */
+int	store_insert_event(struct store *s, const char *event,
+	    const char *data, size_t len, int64_t *id);
+
+/*
+ * Delete all but the newest keep events (keep < 0: no count limit) and those
+ * older than max_age seconds (max_age < 0: no age limit). Sets *deleted.
+ */
+int	store_prune(struct store *s, int64_t keep, int64_t max_age,
+	    int64_t *deleted);
+
+#endif

@@ -1,0 +1,132 @@
+/* check_ingest.c - batch lines and single events as sse-push reads them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "suites.h"
+
+static char path[512];
+static struct store st;
+static struct ingest in;
+
+static void
+setup(void)
+{
+	tmp_db(path, sizeof(path));
+	ck_assert_int_eq(store_open(&st, path, 0, 0), STORE_OK);
+	ingest_init(&in, &st);
+}
+
+static void
+teardown(void)
+{
+	ingest_release(&in);
+	store_close(&st);
+	rm_db(path);
+}
+
+static const struct {
+	const char *line;
+	int rc;			/* STORE_OK or INGEST_INVALID */
+	int rows;		/* rows it adds */
+} lines[] = {
+	{ "AAPL 189.51", STORE_OK, 1 },
+	{ "AAPL\t189.51\r", STORE_OK, 1 },
+	{ "  META   500  ", STORE_OK, 1 },
+	{ "", STORE_OK, 0 },
+	{ "   ", STORE_OK, 0 },
+	{ "# comment", STORE_OK, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":189.51}", STORE_OK, 1 },
+	{ "{\"symbol\":\"AAPL\",\"price\":\"189.51\"}", STORE_OK, 1 },
+	{ "{\"event\":\"price\",\"symbol\":\"AAPL\",\"price\":1}", STORE_OK, 1 },
+	{ "{\"event\":\"alert\",\"data\":\"a\\nb\"}", STORE_OK, 1 },
+	{ "AAPL", INGEST_INVALID, 0 },
+	{ "AAPL 1 2", INGEST_INVALID, 0 },
+	{ "AAPL abc", INGEST_INVALID, 0 },
+	{ "AAPL 1e3", INGEST_INVALID, 0 },
+	{ "AA,PL 1", INGEST_INVALID, 0 },
+	{ "ABCDEFGHIJKLMNOPQRSTUVWXYZ 1", INGEST_INVALID, 0 },
+	{ "AAPL 123456789012345678901234567890123", INGEST_INVALID, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":1e3}", INGEST_INVALID, 0 },
+	{ "{\"symbol\":\"AAPL\"}", INGEST_INVALID, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":1,\"data\":\"x\"}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"alert\",\"symbol\":\"A\",\"price\":1}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"alert\"}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"alert\",\"data\":5}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"a\\nb\",\"data\":\"x\"}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"reset\",\"data\":\"x\"}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"a\",\"data\":\"x\",\"extra\":\"y\"}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"a\",\"data\":\"\\udcff\"}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"a\",\"data\":\"x\"", INGEST_INVALID, 0 },
+	{ "\xff\xfe 1", INGEST_INVALID, 0 },
+};
+
+START_TEST(test_line)
+{
+	int rc = ingest_line(&in, lines[_i].line, strlen(lines[_i].line));
+
+	ck_assert_msg(rc == lines[_i].rc, "line %d '%s': rc %d (%s)", _i,
+	    lines[_i].line, rc, in.err);
+	ck_assert_int_eq(in.rows, lines[_i].rows);
+	if (rc == INGEST_INVALID)
+		ck_assert_msg(in.err[0] != '\0', "no reason given");
+}
+END_TEST
+
+START_TEST(test_nul_in_line)
+{
+	ck_assert_int_eq(ingest_line(&in, "AAPL 1\0junk", 11), INGEST_INVALID);
+	ck_assert_int_eq(in.rows, 0);
+}
+END_TEST
+
+static const char *
+stored_data(int64_t id)
+{
+	static char out[256];
+	sqlite3_stmt *q;
+
+	sqlite3_prepare_v2(st.db, "SELECT data FROM events WHERE id = ?", -1,
+	    &q, NULL);
+	sqlite3_bind_int64(q, 1, id);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	snprintf(out, sizeof(out), "%s", sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return out;
+}
+
+START_TEST(test_line_ends_become_lf)
+{
+	ck_assert_int_eq(ingest_event(&in, "msg", "a\r\nb\rc\nd\r", 9),
+	    STORE_OK);
+	ck_assert_str_eq(stored_data(in.last_id), "a\nb\nc\nd\n");
+}
+END_TEST
+
+START_TEST(test_first_price_has_null_change)
+{
+	ck_assert_int_eq(ingest_price(&in, "X", "10"), STORE_OK);
+	ck_assert_str_eq(stored_data(in.last_id),
+	    "{\"symbol\":\"X\",\"price\":10,\"change\":null}");
+	ck_assert_int_eq(ingest_price(&in, "X", "0"), STORE_OK);
+	ck_assert_int_eq(ingest_price(&in, "X", "5"), STORE_OK);
+	/* From zero there is no meaningful percentage. */
+	ck_assert_str_eq(stored_data(in.last_id),
+	    "{\"symbol\":\"X\",\"price\":5,\"change\":null}");
+}
+END_TEST
+
+Suite *
+ingest_suite(void)
+{
+	Suite *s = suite_create("ingest");
+	TCase *tc = tcase_create("ingest");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_line, 0, sizeof(lines) / sizeof(lines[0]));
+	tcase_add_test(tc, test_nul_in_line);
+	tcase_add_test(tc, test_line_ends_become_lf);
+	tcase_add_test(tc, test_first_price_has_null_change);
+	suite_add_tcase(s, tc);
+	return s;
+}

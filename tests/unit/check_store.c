@@ -1,0 +1,260 @@
+/* check_store.c - the event table on a real SQLite file. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "suites.h"
+
+static char path[512];
+static struct store st;
+
+static void
+setup(void)
+{
+	tmp_db(path, sizeof(path));
+	ck_assert_int_eq(store_open(&st, path, 0, 0), STORE_OK);
+}
+
+static void
+teardown(void)
+{
+	store_close(&st);
+	rm_db(path);
+}
+
+static void
+raw_exec(const char *sql)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+struct collect {
+	int64_t ids[64];
+	int n;
+	int stop_after;
+};
+
+static int
+collect(void *ctx, const struct row *r)
+{
+	struct collect *c = ctx;
+
+	c->ids[c->n++] = r->id;
+	return c->stop_after && c->n >= c->stop_after;
+}
+
+START_TEST(test_create_and_read)
+{
+	struct collect c = { .n = 0 };
+	int64_t id, oldest, newest;
+	int i;
+
+	ck_assert_int_eq(store_bounds(&st, &oldest, &newest), STORE_OK);
+	ck_assert_int_eq(oldest, 1);
+	ck_assert_int_eq(newest, 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(store_insert_event(&st, "e", "d", 1, &id),
+		    STORE_OK);
+	ck_assert_int_eq(id, 10);
+	/* Bounded batches cover every row once, in order. */
+	ck_assert_int_eq(store_read_after(&st, 0, 4, collect, &c), 4);
+	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, collect, &c),
+	    4);
+	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, collect, &c),
+	    2);
+	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, collect, &c),
+	    0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(c.ids[i], i + 1);
+}
+END_TEST
+
+START_TEST(test_price_json)
+{
+	struct row got;
+	int64_t id;
+
+	ck_assert_int_eq(store_insert_price(&st, "AAPL", "189.51", &id),
+	    STORE_OK);
+	ck_assert_int_eq(store_insert_price(&st, "META", "500", &id), STORE_OK);
+	ck_assert_int_eq(store_insert_price(&st, "AAPL", "189.60", &id),
+	    STORE_OK);
+	sqlite3_stmt *q;
+	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT data, price,"
+	    " typeof(price) FROM events WHERE id = 3", -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(q, 0),
+	    "{\"symbol\":\"AAPL\",\"price\":189.60,\"change\":0.05}");
+	ck_assert_str_eq((const char *)sqlite3_column_text(q, 1), "189.60");
+	ck_assert_str_eq((const char *)sqlite3_column_text(q, 2), "text");
+	sqlite3_finalize(q);
+	(void)got;
+}
+END_TEST
+
+START_TEST(test_bounds_after_prune)
+{
+	int64_t id, oldest, newest, n;
+	int i;
+
+	for (i = 0; i < 20; i++)
+		store_insert_event(&st, "e", "d", 1, &id);
+	ck_assert_int_eq(store_prune(&st, 5, -1, &n), STORE_OK);
+	ck_assert_int_eq(n, 15);
+	ck_assert_int_eq(store_bounds(&st, &oldest, &newest), STORE_OK);
+	ck_assert_int_eq(oldest, 16);
+	ck_assert_int_eq(newest, 20);
+	/* Ids are never reused after pruning everything. */
+	ck_assert_int_eq(store_prune(&st, 0, -1, &n), STORE_OK);
+	ck_assert_int_eq(n, 5);
+	ck_assert_int_eq(store_bounds(&st, &oldest, &newest), STORE_OK);
+	ck_assert_int_eq(oldest, 21);
+	ck_assert_int_eq(newest, 20);
+	store_insert_event(&st, "e", "d", 1, &id);
+	ck_assert_int_eq(id, 21);
+}
+END_TEST
+
+START_TEST(test_prune_by_age)
+{
+	int64_t id, n;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		store_insert_event(&st, "e", "d", 1, &id);
+	raw_exec("UPDATE events SET ts = '2020-01-01T00:00:00.000Z'"
+	    " WHERE id <= 4");
+	ck_assert_int_eq(store_prune(&st, -1, 3600, &n), STORE_OK);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(store_prune(&st, 100, 3600, &n), STORE_OK);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+START_TEST(test_data_version)
+{
+	struct store rd;
+	int64_t v1, v2, id;
+
+	ck_assert_int_eq(store_open(&rd, path, STORE_READONLY, 0), STORE_OK);
+	ck_assert_int_eq(store_data_version(&rd, &v1), STORE_OK);
+	ck_assert_int_eq(store_data_version(&rd, &v2), STORE_OK);
+	ck_assert_int_eq(v1, v2);
+	store_insert_event(&st, "e", "d", 1, &id);
+	ck_assert_int_eq(store_data_version(&rd, &v2), STORE_OK);
+	ck_assert_int_ne(v1, v2);
+	store_close(&rd);
+}
+END_TEST
+
+/* A reader stopped early holds no read transaction: a full checkpoint works. */
+START_TEST(test_no_lingering_read)
+{
+	struct store rd;
+	struct collect c = { .n = 0, .stop_after = 2 };
+	int64_t id;
+	int i, log = -1, done = -1;
+
+	for (i = 0; i < 10; i++)
+		store_insert_event(&st, "e", "d", 1, &id);
+	ck_assert_int_eq(store_open(&rd, path, STORE_READONLY, 0), STORE_OK);
+	ck_assert_int_eq(store_read_after(&rd, 0, 100, collect, &c), 2);
+	ck_assert_int_eq(sqlite3_wal_checkpoint_v2(st.db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, &log, &done), SQLITE_OK);
+	ck_assert_int_eq(log, 0);
+	store_close(&rd);
+}
+END_TEST
+
+START_TEST(test_reader_cannot_write)
+{
+	struct store rd;
+
+	ck_assert_int_eq(store_open(&rd, path, STORE_READONLY, 0), STORE_OK);
+	ck_assert_int_eq(sqlite3_exec(rd.db, "INSERT INTO events (event, data)"
+	    " VALUES ('x', 'y')", NULL, NULL, NULL), SQLITE_READONLY);
+	ck_assert_ptr_null(rd.insert_event);
+	store_close(&rd);
+}
+END_TEST
+
+START_TEST(test_schema_newer_refused)
+{
+	struct store s2;
+
+	raw_exec("PRAGMA user_version = 99");
+	ck_assert_int_eq(store_open(&s2, path, 0, 0), STORE_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(store_errmsg(&s2), "newer"));
+	ck_assert_int_eq(store_open(&s2, path, STORE_READONLY, 0),
+	    STORE_SCHEMA);
+	ck_assert_ptr_null(s2.db);
+}
+END_TEST
+
+/* An older (here: empty, version 0) database is upgraded by the writer only. */
+START_TEST(test_schema_upgrade)
+{
+	char p2[512];
+	struct store s2;
+	sqlite3 *db;
+
+	tmp_db(p2, sizeof(p2));
+	ck_assert_int_eq(sqlite3_open(p2, &db), SQLITE_OK);
+	sqlite3_exec(db, "CREATE TABLE unrelated (x)", NULL, NULL, NULL);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_open(&s2, p2, STORE_READONLY, 0), STORE_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(store_errmsg(&s2), "run sse-push"));
+	ck_assert_int_eq(store_open(&s2, p2, 0, 0), STORE_OK);
+	store_close(&s2);
+	ck_assert_int_eq(store_open(&s2, p2, STORE_READONLY, 0), STORE_OK);
+	store_close(&s2);
+	rm_db(p2);
+}
+END_TEST
+
+START_TEST(test_open_failures)
+{
+	char p2[512];
+	struct store s2;
+	FILE *f;
+
+	tmp_db(p2, sizeof(p2));
+	ck_assert_int_eq(store_open(&s2, p2, STORE_READONLY, 0), STORE_MISSING);
+	ck_assert_ptr_nonnull(strstr(store_errmsg(&s2), p2));
+	f = fopen(p2, "w");
+	fputs("this is not a database, it is a text file long enough to "
+	    "have a header that SQLite will reject outright ...........", f);
+	fclose(f);
+	ck_assert_int_eq(store_open(&s2, p2, STORE_READONLY, 0), STORE_CORRUPT);
+	ck_assert_int_eq(store_open(&s2, p2, 0, 0), STORE_CORRUPT);
+	rm_db(p2);
+	ck_assert_int_eq(store_open(&s2, "/nonexistent-dir/x.db", 0, 0),
+	    STORE_ACCESS);
+}
+END_TEST
+
+Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_create_and_read);
+	tcase_add_test(tc, test_price_json);
+	tcase_add_test(tc, test_bounds_after_prune);
+	tcase_add_test(tc, test_prune_by_age);
+	tcase_add_test(tc, test_data_version);
+	tcase_add_test(tc, test_no_lingering_read);
+	tcase_add_test(tc, test_reader_cannot_write);
+	tcase_add_test(tc, test_schema_newer_refused);
+	tcase_add_test(tc, test_schema_upgrade);
+	tcase_add_test(tc, test_open_failures);
+	suite_add_tcase(s, tc);
+	return s;
+}

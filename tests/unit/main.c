@@ -1,0 +1,47 @@
+/* main.c - runs every core module's Check suite. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "suites.h"
+
+void
+tmp_db(char *path, size_t size)
+{
+	const char *dir = getenv("TMPDIR");
+	static int seq;
+
+	snprintf(path, size, "%s/check-%ld-%d.db", dir ? dir : "/tmp",
+	    (long)getpid(), seq++);
+	rm_db(path);
+}
+
+void
+rm_db(const char *path)
+{
+	char p[4096];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(sse_suite());
+	int failed;
+
+	srunner_add_suite(sr, decimal_suite());
+	srunner_add_suite(sr, validate_suite());
+	srunner_add_suite(sr, jsonl_suite());
+	srunner_add_suite(sr, store_suite());
+	srunner_add_suite(sr, ingest_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,18 @@
+/* suites.h - one Check suite per core module, run by main.c. */
+#ifndef SUITES_H
+#define SUITES_H
+
+#include <check.h>
+
+Suite	*sse_suite(void);
+Suite	*decimal_suite(void);
+Suite	*validate_suite(void);
+Suite	*jsonl_suite(void);
+Suite	*store_suite(void);
+Suite	*ingest_suite(void);
+
+/* A fresh path for a temporary database under $TMPDIR; removed by rm_db. */
+void	 tmp_db(char *path, size_t size);
+void	 rm_db(const char *path);
+
+#endif
