@@ -35,12 +35,13 @@ CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
-             src/jsonl.c src/ingest.c
+             src/jsonl.c src/ingest.c \
+             src/request.c src/batch.c src/stream.c src/watch.c src/config.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o
 
-PROGS      = $(B)/sse-push
+PROGS      = $(B)/sse-push $(B)/sse.cgi
 
 all: $(PROGS)
 
@@ -64,6 +65,13 @@ $(B)/push/%.o: push/%.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/sse-push: $(B)/push/main.o $(B)/libsse.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SQLITE_LIBS)
+
+$(B)/cgi/%.o: cgi/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/sse.cgi: $(B)/cgi/main.o $(B)/cgi/cgi.o $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SQLITE_LIBS)
 
 $(B)/unit/%.o: tests/unit/%.c

@@ -1,0 +1,216 @@
+/*
+ * cgi.c - one SSE stream per process. Waits in poll() on inotify and on
+ * stdout itself: when the server closes the pipe, stdout reports POLLERR at
+ * once, so a gone client is noticed without writing. SIGTERM (what Apache
+ * and lighttpd send on disconnect and timeout) ends the stream at an event
+ * boundary.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "cgi.h"
+#include "stream.h"
+#include "watch.h"
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;	/* no SA_RESTART: interrupt poll/write */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is EPIPE, not death */
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write all of out to stdout and empty it; -1 when the client is gone. */
+static int
+flush_out(struct buf *out)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < out->len) {
+		n = write(STDOUT_FILENO, out->data + off, out->len - off);
+		if (n < 0 && errno == EINTR && !stopping)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	buf_clear(out);
+	return 0;
+}
+
+struct loop {
+	const struct config *cfg;
+	struct store	 st;
+	struct stream	 s;
+	struct watch	 w;
+	struct batch	 b;
+	struct buf	 out;
+	int64_t		 version;
+};
+
+/* Send every row after the cursor; 1 if the stream must end (replay spent). */
+static int
+catch_up(struct loop *l)
+{
+	int rc;
+
+	do {
+		rc = batch_load(&l->b, &l->st, l->s.cursor, l->cfg->batch_rows);
+		if (rc == STORE_BUSY)
+			return 0;	/* a busy database never ends a stream */
+		if (rc != STORE_OK) {
+			fprintf(stderr, "sse.cgi: %s\n", store_errmsg(&l->st));
+			return 1;
+		}
+		stream_take(&l->s, &l->b, l->b.full, &l->out);
+		if (flush_out(&l->out) == -1)
+			return -1;
+		if (l->b.full && stream_replay_spent(&l->s, &l->cfg->stream))
+			return 1;
+	} while (l->b.full && !stopping);
+	return 0;
+}
+
+/* Wait for a change, a timer or the client leaving. -1: client gone. */
+static int
+wait_change(struct loop *l, int64_t until)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = STDOUT_FILENO, .events = 0 },
+		{ .fd = l->w.fd, .events = POLLIN },
+	};
+	int64_t left = until - now_ms();
+	int n;
+
+	if (left < 0)
+		left = 0;
+	n = poll(pfd, l->w.fd == -1 ? 1 : 2, (int)left);
+	if (n > 0 && (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)))
+		return -1;
+	if (n > 0 && pfd[1].revents)
+		return watch_read(&l->w) ? 1 : 0;
+	return 0;
+}
+
+static int
+changed_by_version(struct loop *l)
+{
+	int64_t v;
+
+	if (store_data_version(&l->st, &v) != STORE_OK || v == l->version)
+		return 0;
+	l->version = v;
+	return 1;
+}
+
+static void
+run(struct loop *l)
+{
+	const struct config *cfg = l->cfg;
+	int64_t start = now_ms(), t = start, end, beat, poll_at, recheck = -1;
+	int life = config_lifetime(cfg, (unsigned)getpid() * 2654435761u), r;
+
+	end = life ? start + (int64_t)life * 1000 : INT64_MAX;
+	beat = start + (int64_t)cfg->heartbeat_s * 1000;
+	poll_at = start + cfg->poll_ms;
+	if (watch_open(&l->w, cfg->db) == -1)
+		fprintf(stderr, "sse.cgi: inotify unavailable (%s): checking "
+		    "every %d ms\n", strerror(errno), cfg->poll_ms);
+	changed_by_version(l);
+	for (;;) {
+		if ((r = catch_up(l)) != 0 || stopping || t >= end)
+			break;
+		int64_t until = end < beat ? end : beat;
+		until = poll_at < until ? poll_at : until;
+		if (recheck >= 0 && recheck < until)
+			until = recheck;
+		if ((r = wait_change(l, until)) == -1)
+			return;
+		t = now_ms();
+		/* WAL frames land before the commit is published in -shm, so a
+		 * wake can come a moment early: look once more shortly after. */
+		recheck = r == 1 ? t + 20 : -1;
+		if (t >= poll_at) {
+			changed_by_version(l);
+			poll_at = t + cfg->poll_ms;
+		}
+		if (t >= beat) {
+			stream_heartbeat(&l->out);
+			beat = t + (int64_t)cfg->heartbeat_s * 1000;
+		}
+	}
+	if (r != -1) {
+		stream_end(&l->s, &l->out);
+		flush_out(&l->out);
+	}
+}
+
+int
+cgi_serve(const struct config *cfg)
+{
+	struct loop l;
+	struct request req;
+	int status, rc;
+
+	memset(&l, 0, sizeof(l));
+	l.cfg = cfg;
+	l.w.fd = -1;
+	buf_init(&l.out);
+	batch_init(&l.b);
+	signals();
+	status = request_parse(&req, getenv("REQUEST_METHOD"),
+	    getenv("QUERY_STRING"), getenv("HTTP_LAST_EVENT_ID"));
+	if (status != 200) {
+		stream_reject(status, &req, &l.out);
+		flush_out(&l.out);
+		goto out;
+	}
+	rc = store_open(&l.st, cfg->db, STORE_READONLY, 0);
+	if (rc == STORE_OK)
+		rc = stream_begin(&l.s, &req, &cfg->stream, &l.st, &l.out);
+	if (rc < 0) {
+		fprintf(stderr, "sse.cgi: %s\n", store_errmsg(&l.st));
+		stream_turn_away(&cfg->stream, "database unavailable", &l.out);
+		flush_out(&l.out);
+		goto out;
+	}
+	if (flush_out(&l.out) == 0 && rc == STREAM_OPEN)
+		run(&l);
+out:
+	watch_close(&l.w);
+	batch_release(&l.b);
+	buf_release(&l.out);
+	store_close(&l.st);
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* batch.c - rows read once and framed once for every stream. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "sse.h"
+
+void
+batch_init(struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	buf_init(&b->text);
+}
+
+void
+batch_release(struct batch *b)
+{
+	buf_release(&b->text);
+	free(b->f);
+	batch_init(b);
+}
+
+static int
+add_row(void *ctx, const struct row *r)
+{
+	struct batch *b = ctx;
+	struct frame *f;
+	size_t off = b->text.len;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		if ((f = realloc(b->f, cap * sizeof(*f))) == NULL)
+			return -1;
+		b->f = f;
+		b->cap = cap;
+	}
+	f = &b->f[b->n];
+	if (sse_event(&b->text, r->id, r->event, r->data, r->data_len) == -1) {
+		if (sse_id_only(&b->text, r->id) == -1)
+			return -1;
+		b->unframed++;
+	}
+	f->id = r->id;
+	f->off = off;
+	f->len = b->text.len - off;
+	f->has_symbol = r->symbol != NULL && strlen(r->symbol) <= SYMBOL_MAX;
+	if (f->has_symbol)
+		strcpy(f->symbol, r->symbol);
+	else if (r->symbol != NULL) {
+		/* Too long to be one we wrote: no filter can name it. */
+		f->has_symbol = 1;
+		f->symbol[0] = '\0';
+	}
+	b->last = r->id;
+	b->n++;
+	return 0;
+}
+
+int
+batch_load(struct batch *b, struct store *st, int64_t after, int limit)
+{
+	int rc;
+
+	buf_clear(&b->text);
+	b->n = 0;
+	b->unframed = 0;
+	b->after = b->last = after;
+	rc = store_read_after(st, after, limit, add_row, b);
+	if (rc < 0)
+		return rc;
+	/* A short read because add_row ran out of memory is still an error. */
+	if ((size_t)rc != b->n)
+		return STORE_ERR;
+	b->full = rc == limit;
+	return STORE_OK;
+}

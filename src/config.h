@@ -1,0 +1,39 @@
+/*
+ * config.h - responder settings from the environment (SetEnv,
+ * FcgidInitialEnv, bin-environment, env), each also settable by name so
+ * sse-fcgi's flags share the same checks. Defaults are in config.c's table.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#include "stream.h"
+
+struct config {
+	const char		*db;		/* SSE_DB */
+	struct stream_cfg	 stream;	/* SSE_RETRY_MS, SSE_BUSY_RETRY_MS,
+						   SSE_MAX_REPLAY */
+	int			 heartbeat_s;	/* SSE_HEARTBEAT */
+	int			 lifetime_s;	/* SSE_LIFETIME; 0: unlimited */
+	int			 poll_ms;	/* SSE_POLL_MS */
+	int			 max_streams;	/* SSE_MAX_STREAMS (sse-fcgi) */
+	int			 batch_rows;	/* SSE_BATCH_ROWS */
+};
+
+/* Fill in every default. */
+void	config_defaults(struct config *c);
+/*
+ * Set one setting by its environment name (e.g. "SSE_HEARTBEAT"). Returns 0,
+ * or -1 with a message in err for an unknown name or a bad value.
+ */
+int	config_set(struct config *c, const char *name, const char *value,
+	    char *err, size_t errsz);
+/* Apply every SSE_* variable that is set. Same returns as config_set. */
+int	config_from_env(struct config *c, char *err, size_t errsz);
+/* This stream's lifetime: between 80 and 100 % of lifetime_s, by rnd. */
+int	config_lifetime(const struct config *c, unsigned rnd);
+/* The help text listing every variable, its default and meaning. */
+const char *config_help(void);
+
+#endif

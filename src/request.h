@@ -1,0 +1,38 @@
+/*
+ * request.h - what a client asked for: the method, the resume cursor
+ * (Last-Event-ID header, else the lastEventId query parameter) and an
+ * optional symbols filter. Everything is copied; nothing is borrowed.
+ */
+#ifndef REQUEST_H
+#define REQUEST_H
+
+#include <stdint.h>
+
+#include "validate.h"
+
+#define REQUEST_SYMBOLS_MAX	32
+#define REQUEST_QUERY_MAX	4096
+
+enum request_method { REQ_GET, REQ_HEAD, REQ_OTHER };
+
+struct request {
+	enum request_method method;
+	int		 has_cursor;
+	int64_t		 cursor;
+	int		 nsymbols;	/* 0: every event */
+	char		 symbols[REQUEST_SYMBOLS_MAX][SYMBOL_MAX + 1];
+	const char	*error;		/* reason for a 400 (static string) */
+};
+
+/*
+ * Parse a request from CGI-style values (any may be NULL). Returns the HTTP
+ * status to answer: 200 (GET or HEAD), 400 (bad query; see r->error) or 405.
+ * An invalid cursor counts as absent, as WHATWG HTML asks.
+ */
+int	request_parse(struct request *r, const char *method, const char *query,
+	    const char *last_event_id);
+
+/* 1 when the stream should carry this row: non-price events always pass. */
+int	request_wants(const struct request *r, const char *symbol);
+
+#endif

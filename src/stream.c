@@ -1,0 +1,126 @@
+/* stream.c - one client's event stream, for CGI and FastCGI alike. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sse.h"
+#include "stream.h"
+
+/* No Status: line for 200: Caddy would echo it as a header. */
+static const char head_sse[] =
+    "Content-Type: text/event-stream\r\n"
+    "Cache-Control: no-cache\r\n"
+    "X-Accel-Buffering: no\r\n"
+    "\r\n";
+
+void
+stream_reject(int status, const struct request *r, struct buf *out)
+{
+	if (status == 405)
+		buf_appends(out, "Status: 405 Method Not Allowed\r\n"
+		    "Allow: GET, HEAD\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		    "method not allowed: use GET\n");
+	else
+		buf_printf(out, "Status: 400 Bad Request\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n\r\n%s\n",
+		    r->error ? r->error : "bad request");
+}
+
+void
+stream_turn_away(const struct stream_cfg *cfg, const char *why,
+    struct buf *out)
+{
+	buf_appends(out, head_sse);
+	sse_comment(out, why);
+	sse_retry(out, cfg->busy_retry_ms);
+}
+
+static void
+reset(struct stream *s, struct buf *out, const char *reason, int64_t id,
+    int64_t oldest, int64_t newest)
+{
+	char data[128];
+
+	snprintf(data, sizeof(data), "{\"reason\":\"%s\",\"oldest\":%lld,"
+	    "\"newest\":%lld}", reason, (long long)oldest, (long long)newest);
+	sse_event(out, id, "reset", data, strlen(data));
+	s->cursor = s->sent_id = id;
+}
+
+int
+stream_begin(struct stream *s, const struct request *req,
+    const struct stream_cfg *cfg, struct store *st, struct buf *out)
+{
+	int64_t oldest, newest;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->req = *req;
+	if (req->method == REQ_HEAD) {
+		buf_appends(out, head_sse);
+		return STREAM_DONE;
+	}
+	if ((rc = store_bounds(st, &oldest, &newest)) != STORE_OK)
+		return rc;
+	buf_appends(out, head_sse);
+	sse_comment(out, "ok");
+	sse_retry(out, cfg->retry_ms);
+	if (!req->has_cursor) {
+		/* Prime: the browser's automatic reconnect will carry this id. */
+		s->cursor = s->sent_id = newest;
+		sse_id_only(out, newest);
+	} else if (req->cursor > newest)
+		reset(s, out, "ahead", newest, oldest, newest);
+	else if (req->cursor < oldest - 1)
+		reset(s, out, "pruned", oldest - 1, oldest, newest);
+	else
+		s->cursor = s->sent_id = req->cursor;
+	return STREAM_OPEN;
+}
+
+int
+stream_take(struct stream *s, const struct batch *b, int replay,
+    struct buf *out)
+{
+	size_t i;
+	int n = 0;
+
+	if (b->after > s->cursor)
+		return -1;
+	for (i = 0; i < b->n; i++) {
+		const struct frame *f = &b->f[i];
+		if (f->id <= s->cursor)
+			continue;
+		if (f->has_symbol && !request_wants(&s->req, f->symbol))
+			continue;
+		buf_append(out, b->text.data + f->off, f->len);
+		s->sent_id = f->id;
+		n++;
+	}
+	if (b->last > s->cursor)
+		s->cursor = b->last;
+	if (replay)
+		s->replayed += n;
+	return n;
+}
+
+int
+stream_replay_spent(const struct stream *s, const struct stream_cfg *cfg)
+{
+	return cfg->max_replay > 0 && s->replayed >= cfg->max_replay;
+}
+
+void
+stream_heartbeat(struct buf *out)
+{
+	buf_appends(out, ": keep-alive\n\n");
+}
+
+void
+stream_end(struct stream *s, struct buf *out)
+{
+	if (s->cursor > s->sent_id) {
+		sse_id_only(out, s->cursor);
+		s->sent_id = s->cursor;
+	}
+}

@@ -1,0 +1,96 @@
+/* watch.c - wake on database commits through inotify. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "watch.h"
+
+int
+watch_open(struct watch *w, const char *dbpath)
+{
+	const char *slash = strrchr(dbpath, '/');
+	char *dir;
+	int saved;
+
+	w->fd = -1;
+	w->base = strdup(slash ? slash + 1 : dbpath);
+	dir = slash ? strndup(dbpath, (size_t)(slash - dbpath) + 1) :
+	    strdup(".");
+	if (w->base == NULL || dir == NULL)
+		goto fail;
+	w->baselen = strlen(w->base);
+	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		goto fail;
+	/* IN_MODIFY: WAL frames; IN_CLOSE_WRITE: a writer done; the rest: a
+	 * new file under the same name. */
+	if (inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CLOSE_WRITE |
+	    IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM) == -1)
+		goto fail;
+	free(dir);
+	return 0;
+fail:
+	saved = errno;
+	free(dir);
+	if (w->fd != -1)
+		close(w->fd);
+	w->fd = -1;
+	errno = saved;
+	return -1;
+}
+
+/* Is name the database or its -wal? */
+static int
+ours(const struct watch *w, const char *name)
+{
+	if (strncmp(name, w->base, w->baselen) != 0)
+		return 0;
+	return name[w->baselen] == '\0' || strcmp(name + w->baselen,
+	    "-wal") == 0;
+}
+
+int
+watch_read(struct watch *w)
+{
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ie;
+	ssize_t n;
+	char *p;
+	int bits = 0;
+
+	if (w->fd == -1)
+		return 0;
+	while ((n = read(w->fd, ev, sizeof(ev))) > 0) {
+		for (p = ev; p < ev + n; p += sizeof(*ie) + ie->len) {
+			ie = (const struct inotify_event *)(void *)p;
+			if (ie->mask & IN_Q_OVERFLOW) {
+				bits |= WATCH_CHANGED;
+				continue;
+			}
+			if (ie->len == 0 || !ours(w, ie->name))
+				continue;
+			if (ie->mask & (IN_MODIFY | IN_CLOSE_WRITE))
+				bits |= WATCH_CHANGED;
+			if (ie->mask & (IN_CREATE | IN_MOVED_TO | IN_DELETE |
+			    IN_MOVED_FROM))
+				bits |= WATCH_CHANGED | (strcmp(ie->name,
+				    w->base) == 0 ? WATCH_REPLACED : 0);
+		}
+	}
+	return bits;
+}
+
+void
+watch_close(struct watch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->fd != -1)
+		close(w->fd);
+	free(w->base);
+	w->fd = -1;
+	w->base = NULL;
+}

@@ -1,0 +1,28 @@
+/*
+ * watch.h - wake when the database may have changed, at no cost while idle:
+ * inotify on the database's directory, filtered to the file and its -wal.
+ * Watching the directory (not the file) also sees the file being replaced.
+ * inotify cannot see writes from other machines (NFS), so callers also check
+ * store_data_version() on a timer.
+ */
+#ifndef WATCH_H
+#define WATCH_H
+
+#include <stddef.h>
+
+#define WATCH_CHANGED	0x1	/* the database or its WAL was written */
+#define WATCH_REPLACED	0x2	/* the file was created, moved or deleted */
+
+struct watch {
+	int	 fd;		/* -1 when inotify is unavailable */
+	char	*base;		/* file name within the directory */
+	size_t	 baselen;
+};
+
+/* Returns 0, or -1 with errno set (the watch is then inert, fd -1). */
+int	watch_open(struct watch *w, const char *dbpath);
+/* Drain pending notifications; returns WATCH_* bits (0 if none). */
+int	watch_read(struct watch *w);
+void	watch_close(struct watch *w);
+
+#endif
