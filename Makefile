@@ -36,12 +36,13 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsu
 
 CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
              src/jsonl.c src/ingest.c \
-             src/request.c src/batch.c src/stream.c src/watch.c src/config.c
+             src/request.c src/batch.c src/stream.c src/watch.c src/config.c \
+             src/fcgirec.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o
 
-PROGS      = $(B)/sse-push $(B)/sse.cgi
+PROGS      = $(B)/sse-push $(B)/sse.cgi $(B)/sse-fcgi
 
 all: $(PROGS)
 
@@ -73,6 +74,13 @@ $(B)/cgi/%.o: cgi/%.c
 
 $(B)/sse.cgi: $(B)/cgi/main.o $(B)/cgi/cgi.o $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SQLITE_LIBS)
+
+$(B)/fcgi/%.o: fcgi/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -pthread -c -o $@ $<
+
+$(B)/sse-fcgi: $(B)/fcgi/main.o $(B)/fcgi/server.o $(B)/fcgi/intake.o $(B)/libsse.a
+	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(FCGI_LIBS) $(SQLITE_LIBS)
 
 $(B)/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)

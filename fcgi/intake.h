@@ -1,0 +1,53 @@
+/*
+ * intake.h - read each new FastCGI connection's request with libfcgi in a
+ * few worker threads, so a slow peer never stalls the streaming thread.
+ *
+ * libfcgi is given only descriptors the server accepted itself, and only
+ * while they are new: the server keeps streams above 1023 and intake below
+ * it, because libfcgi's select()-based paths (unix-socket accept, lingering
+ * close) corrupt memory on a descriptor >= FD_SETSIZE. libfcgi never
+ * accepts and never writes: FCGX_Accept_r reads into a request whose ipcFd
+ * is preset, and FCGX_Free(req, 0) releases it without closing.
+ */
+#ifndef INTAKE_H
+#define INTAKE_H
+
+#include <pthread.h>
+
+#include "request.h"
+
+#define INTAKE_QUEUE	256	/* connections being read at once, at most */
+
+struct intake_done {
+	int		 fd;
+	int		 request_id;
+	int		 status;	/* request_parse()'s answer */
+	struct request	 req;
+	struct intake_done *next;
+};
+
+struct intake {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 more;
+	int		 queue[INTAKE_QUEUE];
+	int		 head, count;	/* fds waiting for a worker */
+	int		 busy;		/* fds a worker is reading */
+	struct intake_done *done;	/* parsed, for the server to collect */
+	int		 wake_fd;	/* eventfd the server polls */
+	int		 stopping;
+	int		 nthreads;
+	pthread_t	 threads[4];
+};
+
+/* Start nthreads (1-4) workers. Returns 0, or -1 with errno. */
+int	intake_start(struct intake *in, int nthreads);
+/* Stop the workers; close every fd still queued; free what was not taken. */
+void	intake_stop(struct intake *in);
+/* 1 when another connection may be queued. */
+int	intake_has_room(struct intake *in);
+/* Queue an accepted, blocking fd. The intake owns it from now on. */
+void	intake_push(struct intake *in, int fd);
+/* Take every parsed request (a list the caller frees), draining wake_fd. */
+struct intake_done *intake_collect(struct intake *in);
+
+#endif

@@ -1,0 +1,210 @@
+/* sse-fcgi - Server-Sent Events from an SQLite table, as a FastCGI responder. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "server.h"
+
+static _Noreturn void
+usage(int status)
+{
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f,
+"usage: sse-fcgi [-d db] [-l unix:path | host:port] [-c max-streams]\n"
+"                [--heartbeat s] [--lifetime s] [--retry ms]\n"
+"                [--max-replay n] [--poll ms]\n"
+"\n"
+"Without -l, serves the listening socket on fd 0 (mod_fcgid, lighttpd\n"
+"bin-path, spawn-fcgi). Flags override the environment.\n"
+"\n"
+"  -d, --db PATH           SSE_DB\n"
+"  -l, --listen ADDR       unix:/path/to.sock, 127.0.0.1:9000 or [::1]:9000\n"
+"  -c, --max-streams N     SSE_MAX_STREAMS\n"
+"      --heartbeat S       SSE_HEARTBEAT\n"
+"      --lifetime S        SSE_LIFETIME\n"
+"      --retry MS          SSE_RETRY_MS\n"
+"      --max-replay N      SSE_MAX_REPLAY\n"
+"      --poll MS           SSE_POLL_MS\n"
+"  -h, --help              show this help\n"
+"  -V, --version           show the version\n"
+"\n%s", config_help());
+	exit(status);
+}
+
+static _Noreturn void
+die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static _Noreturn void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sse-fcgi: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int
+listen_unix(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		die("socket path '%s' is too long", path);
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	unlink(path);	/* a stale socket from an earlier run */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		die("cannot bind '%s': %s", path, strerror(errno));
+	if (listen(fd, 1024) == -1)
+		die("cannot listen on '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+static int
+listen_tcp(const char *addr)
+{
+	struct addrinfo hints, *res, *ai;
+	char host[256];
+	const char *port;
+	int fd = -1, on = 1, rc;
+
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+		if (close == NULL || close[1] != ':')
+			die("bad address '%s'", addr);
+		snprintf(host, sizeof(host), "%.*s", (int)(close - addr - 1),
+		    addr + 1);
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(addr, ':');
+		if (colon == NULL)
+			die("address '%s' has no port", addr);
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
+		port = colon + 1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res)) != 0)
+		die("cannot resolve '%s': %s", addr, gai_strerror(rc));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 1024) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		die("cannot listen on '%s': %s", addr, strerror(errno));
+	return fd;
+}
+
+/* The socket a web server handed us on fd 0, if it is one. */
+static int
+inherited_socket(void)
+{
+	int listening = 0;
+	socklen_t len = sizeof(listening);
+
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == -1 ||
+	    !listening)
+		die("fd 0 is not a listening socket: run me from a web server "
+		    "(mod_fcgid, lighttpd bin-path, spawn-fcgi) or use --listen");
+	return 0;
+}
+
+/* Each stream holds a descriptor: allow as many as the hard limit does. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_HEARTBEAT = 256, O_LIFETIME, O_RETRY, O_REPLAY, O_POLL };
+	static const struct option longopts[] = {
+		{ "db",		 required_argument, NULL, 'd' },
+		{ "listen",	 required_argument, NULL, 'l' },
+		{ "max-streams", required_argument, NULL, 'c' },
+		{ "heartbeat",	 required_argument, NULL, O_HEARTBEAT },
+		{ "lifetime",	 required_argument, NULL, O_LIFETIME },
+		{ "retry",	 required_argument, NULL, O_RETRY },
+		{ "max-replay",	 required_argument, NULL, O_REPLAY },
+		{ "poll",	 required_argument, NULL, O_POLL },
+		{ "help",	 no_argument,	    NULL, 'h' },
+		{ "version",	 no_argument,	    NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct config cfg;
+	const char *listen_at = NULL, *name;
+	char err[256];
+	int ch, fd;
+
+	/* fd 0 may be our socket; only stdout and stderr must be open. */
+	for (fd = 1; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) != fd)
+			return 1;
+	config_defaults(&cfg);
+	if (config_from_env(&cfg, err, sizeof(err)) == -1)
+		die("%s", err);
+	while ((ch = getopt_long(argc, argv, "d:l:c:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': name = "SSE_DB"; break;
+		case 'l': listen_at = optarg; continue;
+		case 'c': name = "SSE_MAX_STREAMS"; break;
+		case O_HEARTBEAT: name = "SSE_HEARTBEAT"; break;
+		case O_LIFETIME: name = "SSE_LIFETIME"; break;
+		case O_RETRY: name = "SSE_RETRY_MS"; break;
+		case O_REPLAY: name = "SSE_MAX_REPLAY"; break;
+		case O_POLL: name = "SSE_POLL_MS"; break;
+		case 'h': usage(0);
+		case 'V': printf("sse-fcgi %s\n", SSE_VERSION); return 0;
+		default: usage(64);
+		}
+		if (config_set(&cfg, name, optarg, err, sizeof(err)) == -1)
+			die("%s", err);
+	}
+	if (optind != argc)
+		usage(64);
+	raise_nofile();
+	if (listen_at == NULL)
+		fd = inherited_socket();
+	else if (strncmp(listen_at, "unix:", 5) == 0)
+		fd = listen_unix(listen_at + 5);
+	else
+		fd = listen_tcp(listen_at);
+	return server_run(&cfg, fd);
+}
