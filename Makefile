@@ -43,8 +43,9 @@ UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o
 
 PROGS      = $(B)/sse-push $(B)/sse.cgi $(B)/sse-fcgi
+TOOLS      = $(B)/sseload
 
-all: $(PROGS)
+all: $(PROGS) $(TOOLS)
 
 $(B)/core/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -89,6 +90,9 @@ $(B)/unit/%.o: tests/unit/%.c
 $(B)/tools/%.o: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Itests/tools $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/sseload: $(B)/tools/sseload.o $(B)/tools/sseparse.o $(B)/libsse.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(B)/check_all: $(UNIT_OBJ) $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SQLITE_LIBS)

@@ -31,7 +31,7 @@
 #define PENDING_MAX	(64 * 1024)
 /* How long a finished stream may take to drain before it is cut. */
 #define DRAIN_MS	10000
-#define TICK_MS		1000
+#define TICK_MS		250	/* sweep: heartbeats and lifetimes */
 
 struct conn {
 	int		 fd;
@@ -595,8 +595,7 @@ dispatch(struct server *sv, struct epoll_event *e)
 static int
 setup(struct server *sv)
 {
-	struct itimerspec its = { { 0, TICK_MS * 1000000L / 4 },
-	    { 0, TICK_MS * 1000000L / 4 } };
+	struct itimerspec its;
 	sigset_t mask;
 	int ms = sv->cfg->poll_ms < TICK_MS ? sv->cfg->poll_ms : TICK_MS;
 

@@ -140,7 +140,7 @@ out:
 }
 
 static int
-open_writer(struct store *s, const char *path)
+open_writer(struct store *s, const char *path, int busy_ms)
 {
 	int rc, v;
 
@@ -148,11 +148,13 @@ open_writer(struct store *s, const char *path)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK)
 		return fail(s, rc, "cannot open database");
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_busy_timeout(s->db, busy_ms);
 	if ((rc = user_version(s, &v)) != STORE_OK)
 		return rc;
 	if (v > store_migration_count)
 		return too_new(s, v);
+	if (v == store_migration_count)
+		return STORE_OK;	/* current: no write lock needed */
 	/* Only possible before the first table exists; lets prune give space back. */
 	if (v == 0 && (rc = exec(s, "PRAGMA auto_vacuum = INCREMENTAL",
 	    "cannot set auto_vacuum")) != STORE_OK)
@@ -164,7 +166,7 @@ open_writer(struct store *s, const char *path)
 }
 
 static int
-open_reader(struct store *s, const char *path)
+open_reader(struct store *s, const char *path, int busy_ms)
 {
 	struct stat sb;
 	int rc, v;
@@ -177,6 +179,7 @@ open_reader(struct store *s, const char *path)
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK)
 		return fail(s, rc, "cannot open database");
+	sqlite3_busy_timeout(s->db, busy_ms);
 	if ((rc = user_version(s, &v)) != STORE_OK)
 		return rc;
 	if (v > store_migration_count)
@@ -225,13 +228,12 @@ store_open(struct store *s, const char *path, int flags, int busy_ms)
 
 	memset(s, 0, sizeof(*s));
 	s->flags = flags;
-	rc = (flags & STORE_READONLY) ? open_reader(s, path) :
-	    open_writer(s, path);
-	if (rc == STORE_OK) {
-		sqlite3_busy_timeout(s->db, busy_ms > 0 ? busy_ms :
-		    STORE_BUSY_MS);
+	if (busy_ms <= 0)
+		busy_ms = STORE_BUSY_MS;
+	rc = (flags & STORE_READONLY) ? open_reader(s, path, busy_ms) :
+	    open_writer(s, path, busy_ms);
+	if (rc == STORE_OK)
 		rc = prepare_all(s);
-	}
 	if (rc != STORE_OK) {
 		char msg[sizeof(s->err)];
 

@@ -1,0 +1,137 @@
+# lib.sh - shared helpers for the end-to-end tests. Each test sources this,
+# gets its own temporary directory, and everything it starts is recorded
+# there and killed by PID when the test exits, pass or fail.
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+T=$(mktemp -d "${TMPDIR:-/tmp}/sse-e2e.XXXXXX")
+chmod 755 "$T"
+DB=$T/events.db
+FAILS=0
+CHECKS=0
+
+cleanup() {
+	local pid
+	if [ -f "$T/pids" ]; then
+		while read -r pid; do
+			kill "$pid" 2>/dev/null
+		done < "$T/pids"
+		sleep 0.2
+		while read -r pid; do
+			kill -9 "$pid" 2>/dev/null
+		done < "$T/pids"
+	fi
+	# lighttpd-spawned and CGI children are ours too.
+	pkill -9 -f "$T/" 2>/dev/null
+	if [ "$FAILS" -gt 0 ] && [ -z "${KEEP:-}" ]; then
+		for f in "$T"/*.log; do
+			[ -s "$f" ] && { echo "--- $f"; tail -20 "$f"; }
+		done
+	fi
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+track() { echo "$1" >> "$T/pids"; }
+port() { "$BUILD/sseload" -F; }
+push() { "$BUILD/sse-push" -q -d "$DB" "$@"; }
+pushid() { "$BUILD/sse-push" -d "$DB" "$@"; }
+
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	CHECKS=$((CHECKS + 1))
+	FAILS=$((FAILS + 1))
+	echo "not ok - $*"
+}
+
+# check DESCRIPTION COMMAND...: pass when the command succeeds.
+check() {
+	local what=$1; shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# wait_for SECONDS COMMAND...: poll every 20 ms until the command succeeds.
+wait_for() {
+	local limit=$1; shift
+	local end=$(( $(date +%s%N) + limit * 1000000000 ))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# stream NAME URL [curl args]: follow an SSE URL in the background into
+# $T/NAME.out; its PID is tracked.
+stream() {
+	local name=$1 url=$2; shift 2
+	curl -sN --no-buffer "$@" "$url" > "$T/$name.out" 2> "$T/$name.err" &
+	track $!
+	echo $! > "$T/$name.pid"
+}
+
+stop_stream() {
+	local pid
+	pid=$(cat "$T/$1.pid")
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+has() { grep -q -F -x -e "$2" "$T/$1.out" 2>/dev/null; }
+ids_of() { sed -n 's/^id: //p' "$T/$1.out" | tr '\n' ' ' | sed 's/ $//'; }
+
+# Start lighttpd with the three ways to run the responders:
+#   /spawned/  sse-fcgi spawned by lighttpd (bin-path, socket on fd 0)
+#   /external/ sse-fcgi started here with --listen unix:
+#   /cgi/sse.cgi
+# Extra SSE_* settings come from the environment of this function's caller
+# through $SSE_ENV ("NAME=value NAME=value").
+start_lighttpd() {
+	HTTP_PORT=$(port)
+	mkdir -p "$T/www" "$T/cgi"
+	cp "$BUILD/sse.cgi" "$T/cgi/sse.cgi"
+	local env_lighty="" env_cmd=() kv
+	for kv in SSE_DB=$DB ${SSE_ENV:-}; do
+		env_lighty="$env_lighty\"${kv%%=*}\" => \"${kv#*=}\", "
+		env_cmd+=("$kv")
+	done
+	env "${env_cmd[@]}" "$BUILD/sse-fcgi" -l "unix:$T/ext.sock" \
+	    2> "$T/external.log" &
+	track $!
+	EXT_PID=$!
+	wait_for 5 test -S "$T/ext.sock" || { not_ok "sse-fcgi --listen started"; return 1; }
+	sed -e "s#@PORT@#$HTTP_PORT#g" -e "s#@T@#$T#g" -e "s#@BUILD@#$BUILD#g" \
+	    -e "s#@ENV@#$env_lighty#g" \
+	    "$TOP/tests/e2e/lighttpd.conf.in" > "$T/lighttpd.conf"
+	lighttpd -D -f "$T/lighttpd.conf" 2> "$T/lighttpd-stderr.log" &
+	track $!
+	LIGHTTPD_PID=$!
+	wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/" ||
+	    { not_ok "lighttpd started"; return 1; }
+	BASE=http://127.0.0.1:$HTTP_PORT
+}
+
+# Streams an sse-fcgi process holds: its descriptors at or above 1024.
+fcgi_streams() {
+	local n=0 fd
+	for fd in /proc/"$1"/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -ge 1024 ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+spawned_pid() { pgrep -f "^$BUILD/sse-fcgi$" | head -1; }
+cgi_count() { pgrep -c -f "$T/cgi/sse.cgi" || true; }
+
+finish() {
+	echo "# $CHECKS checks, $FAILS failed"
+	[ "$FAILS" -eq 0 ]
+}

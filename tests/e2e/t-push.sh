@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# sse-push end to end: what it writes, verified with the plain sqlite3 shell.
+. "$(dirname "$0")/lib.sh"
+q() { sqlite3 "$DB" "$@"; }
+
+id=$("$BUILD/sse-push" -d "$DB" AAPL 189.51)
+check "first push prints id 1" [ "$id" = 1 ]
+check "price is stored exactly as entered" [ "$(q "SELECT price FROM events WHERE id=1")" = 189.51 ]
+check "price is TEXT, not a float" [ "$(q "SELECT typeof(price) FROM events WHERE id=1")" = text ]
+"$BUILD/sse-push" -q -d "$DB" AAPL 189.60
+check "payload carries price and change" [ "$(q "SELECT data FROM events WHERE id=2")" = '{"symbol":"AAPL","price":189.60,"change":0.05}' ]
+check "WAL mode" [ "$(q "PRAGMA journal_mode")" = wal ]
+check "schema version 1" [ "$(q "PRAGMA user_version")" = 1 ]
+check "latest_prices view" [ "$(q "SELECT symbol||' '||price FROM latest_prices")" = "AAPL 189.60" ]
+
+SSE_DB=$DB "$BUILD/sse-push" -q -e alert -m "$(printf 'disk\r\nfull')"
+check "SSE_DB is honoured; CRLF stored as LF" [ "$(q "SELECT hex(data) FROM events WHERE id=3")" = "$(printf 'disk\nfull' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ]
+printf 'line one\nline two' | "$BUILD/sse-push" -q -d "$DB" -e note -m -
+check "data from stdin" [ "$(q "SELECT data FROM events WHERE id=4")" = "$(printf 'line one\nline two')" ]
+
+# A batch of 100,000 lines lands in one command.
+seq 1 100000 | awk '{printf "S%d %d.%02d\n", $1 % 20, 100 + $1 % 50, $1 % 100}' > "$T/batch.txt"
+last=$("$BUILD/sse-push" -d "$DB" -b < "$T/batch.txt")
+check "100,000-line batch lands" [ "$(q "SELECT count(*) FROM events")" = 100004 ]
+check "batch prints the last id" [ "$last" = 100004 ]
+
+# A bad line in the middle leaves the database unchanged and names the line.
+before=$(q "SELECT count(*), max(id) FROM events")
+{ seq 1 500 | sed 's/^/AAPL /'; echo "AAPL 12abc"; seq 1 500 | sed 's/^/META /'; } > "$T/bad.txt"
+"$BUILD/sse-push" -d "$DB" -b < "$T/bad.txt" > /dev/null 2> "$T/bad.err"
+rc=$?
+check "bad batch exits 65" [ "$rc" = 65 ]
+check "error names line 501" grep -q "line 501:" "$T/bad.err"
+check "bad batch leaves the database unchanged" [ "$(q "SELECT count(*), max(id) FROM events")" = "$before" ]
+
+printf '{"event":"job","data":"50%%\\nhalf"}\n{"symbol":"META","price":500.25}\n# note\n\n' |
+    "$BUILD/sse-push" -q -d "$DB" -
+check "JSON lines: generic event" [ "$(q "SELECT event, data FROM events WHERE id=100005")" = "$(printf 'job|50%%\nhalf')" ]
+check "JSON lines: price" [ "$(q "SELECT price FROM events WHERE id=100006")" = 500.25 ]
+
+# Validation: a clear message, a documented code, nothing written.
+before=$(q "SELECT count(*) FROM events")
+expect_rc() {
+	local want=$1; shift
+	"$BUILD/sse-push" -d "$DB" "$@" > /dev/null 2> "$T/err"
+	[ $? = "$want" ] && [ -s "$T/err" ]
+}
+check "bad symbol refused (65)" expect_rc 65 'AA PL' 1
+check "symbol with comma refused" expect_rc 65 'A,B' 1
+check "float exponent refused" expect_rc 65 AAPL 1e3
+check "event name with LF refused" expect_rc 65 -e "$(printf 'a\nb')" -m x
+check "reserved event name refused" expect_rc 65 -e reset -m x
+check "invalid UTF-8 refused" expect_rc 65 -e x -m "$(printf '\xff')"
+check "oversized data refused" expect_rc 65 -e x -m "$(head -c 70000 /dev/zero | tr '\0' a)"
+check "usage error is 64" expect_rc 64 AAPL
+check "unknown option is 64" expect_rc 64 --bogus
+check "nothing was written by refused input" [ "$(q "SELECT count(*) FROM events")" = "$before" ]
+
+# Databases it must not touch.
+echo "not a database, just some text that is long enough to be a header" > "$T/text.db"
+check "not an SQLite file: exit 78" sh -c "'$BUILD/sse-push' -d '$T/text.db' A 1 2>/dev/null; [ \$? = 78 ]"
+sqlite3 "$T/newer.db" "PRAGMA user_version = 7"
+"$BUILD/sse-push" -d "$T/newer.db" A 1 > /dev/null 2> "$T/err"
+check "newer schema refused with exit 78" [ $? = 78 ]
+check "newer schema message is clear" grep -q "newer than this build" "$T/err"
+check "missing directory: exit 73" sh -c "'$BUILD/sse-push' -d /nonexistent/x.db A 1 2>/dev/null; [ \$? = 73 ]"
+
+# Retention.
+n=$("$BUILD/sse-push" -d "$DB" --prune --keep 10)
+check "prune --keep 10 deletes the rest" [ "$n" = 99996 ] && [ "$(q "SELECT count(*) FROM events")" = 10 ]
+q "UPDATE events SET ts = '2001-01-01T00:00:00.000Z' WHERE id < 100003"
+n=$("$BUILD/sse-push" -d "$DB" --prune --max-age 1h)
+check "prune --max-age 1h" [ "$n" = 6 ]
+check "ids are not reused after pruning" [ "$("$BUILD/sse-push" -d "$DB" A 1)" = 100007 ]
+
+# Busy timeout: a writer that holds the lock briefly is waited for.
+( sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO events (event, data) VALUES ('x','y');" ".shell sleep 1" "COMMIT;" ) &
+sleep 0.2
+check "a pusher waits for a short lock" "$BUILD/sse-push" -q -d "$DB" A 2
+wait
+( sqlite3 "$DB" "BEGIN IMMEDIATE;" ".shell sleep 3" "ROLLBACK;" ) &
+sleep 0.2
+"$BUILD/sse-push" -q -t 500 -d "$DB" A 3 2> "$T/err"
+check "a lock held past the busy timeout: exit 75" [ $? = 75 ]
+check "... with a clear message" grep -q "locked" "$T/err"
+wait
+
+check "--help exits 0" "$BUILD/sse-push" --help > /dev/null
+check "--version" sh -c "'$BUILD/sse-push' --version | grep -q '^sse-push '"
+finish
