@@ -112,15 +112,35 @@ deps:
 	@tests/deps.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(B)/sse-push $(DESTDIR)$(BINDIR)/sse-push
+	install -m 755 $(B)/sse-fcgi $(DESTDIR)$(SBINDIR)/sse-fcgi
+	install -m 755 $(B)/sse.cgi $(DESTDIR)$(LIBEXECDIR)/sse.cgi
 	install -m 644 push/sse-push.1 $(DESTDIR)$(MANDIR)/man1/sse-push.1
+	install -m 644 fcgi/sse-fcgi.8 $(DESTDIR)$(MANDIR)/man8/sse-fcgi.8
+	install -m 644 cgi/sse.cgi.8 $(DESTDIR)$(MANDIR)/man8/sse.cgi.8
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sse-push $(DESTDIR)$(MANDIR)/man1/sse-push.1
+	rm -f $(DESTDIR)$(BINDIR)/sse-push $(DESTDIR)$(SBINDIR)/sse-fcgi \
+	    $(DESTDIR)$(LIBEXECDIR)/sse.cgi \
+	    $(DESTDIR)$(MANDIR)/man1/sse-push.1 \
+	    $(DESTDIR)$(MANDIR)/man8/sse-fcgi.8 $(DESTDIR)$(MANDIR)/man8/sse.cgi.8
+
+# Self-contained binaries for a shared host's cgi-bin: no libfcgi, no
+# libsqlite3 needed there.
+static:
+	$(MAKE) B=build/static LDFLAGS="-static" \
+	    SQLITE_LIBS="$$($(PKG_CONFIG) --static --libs sqlite3)" \
+	    build/static/sse.cgi build/static/sse-push build/static/sse-fcgi
+	@file build/static/sse.cgi build/static/sse-push build/static/sse-fcgi
+
+# A live price dashboard on 127.0.0.1, fed by a price simulator.
+demo: deps all
+	web/demo.sh $(B)
 
 clean:
 	rm -rf build
 
-.PHONY: all unit test deps install uninstall clean
+.PHONY: all unit test deps install uninstall static demo clean
 -include $(wildcard $(B)/*/*.d)
