@@ -40,6 +40,9 @@ main(void)
 	srunner_add_suite(sr, jsonl_suite());
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, ingest_suite());
+	srunner_add_suite(sr, request_suite());
+	srunner_add_suite(sr, stream_suite());
+	srunner_add_suite(sr, misc_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -10,6 +10,9 @@ Suite	*validate_suite(void);
 Suite	*jsonl_suite(void);
 Suite	*store_suite(void);
 Suite	*ingest_suite(void);
+Suite	*request_suite(void);
+Suite	*stream_suite(void);
+Suite	*misc_suite(void);
 
 /* A fresh path for a temporary database under $TMPDIR; removed by rm_db. */
 void	 tmp_db(char *path, size_t size);

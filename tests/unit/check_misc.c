@@ -1,0 +1,180 @@
+/* check_misc.c - FastCGI records, settings, and the change watcher. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fcgirec.h"
+#include "watch.h"
+#include "suites.h"
+
+START_TEST(test_record_header)
+{
+	unsigned char h[8];
+
+	fcgirec_header(h, FCGIREC_STDOUT, 0x0102, 0xfffe);
+	ck_assert_int_eq(h[0], 1);
+	ck_assert_int_eq(h[1], 6);
+	ck_assert_int_eq(h[2], 0x01);	/* request id, big-endian */
+	ck_assert_int_eq(h[3], 0x02);
+	ck_assert_int_eq(h[4], 0xff);	/* length, big-endian */
+	ck_assert_int_eq(h[5], 0xfe);
+	ck_assert_int_eq(h[6], 0);
+	ck_assert_int_eq(h[7], 0);
+}
+END_TEST
+
+/* Split at 65535 bytes; parse the records back and compare. */
+START_TEST(test_record_split)
+{
+	static const size_t sizes[] = { 0, 1, 65535, 65536, 200000 };
+	size_t i, off, got, len;
+	struct buf b, back;
+	char *data;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		buf_init(&b);
+		buf_init(&back);
+		data = malloc(sizes[i] + 1);
+		for (off = 0; off < sizes[i]; off++)
+			data[off] = (char)(off * 7);
+		ck_assert_int_eq(fcgirec_stdout(&b, 3, data, sizes[i]), 0);
+		for (off = 0, got = 0; off < b.len; off += 8 + len) {
+			const unsigned char *h = (unsigned char *)b.data + off;
+			len = (size_t)h[4] << 8 | h[5];
+			ck_assert_int_eq(h[1], FCGIREC_STDOUT);
+			ck_assert_int_eq(h[3], 3);
+			ck_assert_uint_gt(len, 0);	/* never an empty one */
+			buf_append(&back, b.data + off + 8, len);
+			got += len;
+		}
+		ck_assert_uint_eq(got, sizes[i]);
+		ck_assert(sizes[i] == 0 || memcmp(back.data, data, got) == 0);
+		free(data);
+		buf_release(&b);
+		buf_release(&back);
+	}
+}
+END_TEST
+
+START_TEST(test_record_end)
+{
+	static const unsigned char want[] = {
+		1, 6, 0, 9, 0, 0, 0, 0,			/* empty STDOUT */
+		1, 3, 0, 9, 0, 8, 0, 0,			/* END_REQUEST */
+		0, 0, 0, 0, 0, 0, 0, 0,			/* status 0, complete */
+	};
+	struct buf b;
+
+	buf_init(&b);
+	fcgirec_end(&b, 9);
+	ck_assert_uint_eq(b.len, sizeof(want));
+	ck_assert(memcmp(b.data, want, sizeof(want)) == 0);
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_config)
+{
+	struct config c;
+	char err[256];
+
+	config_defaults(&c);
+	ck_assert_int_eq(c.heartbeat_s, 15);
+	ck_assert_int_eq(c.lifetime_s, 240);
+	ck_assert_uint_eq(c.stream.retry_ms, 3000);
+	ck_assert_int_eq(c.stream.max_replay, 1000000);
+	ck_assert_int_eq(config_set(&c, "SSE_HEARTBEAT", "5", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(c.heartbeat_s, 5);
+	ck_assert_int_eq(config_set(&c, "SSE_HEARTBEAT", "0", err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "SSE_HEARTBEAT"));
+	ck_assert_int_eq(config_set(&c, "SSE_HEARTBEAT", "5s", err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(config_set(&c, "SSE_HEARTBEAT", "", err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(config_set(&c, "SSE_HEARTBEAT",
+	    "99999999999999999999", err, sizeof(err)), -1);
+	ck_assert_int_eq(config_set(&c, "SSE_RETRY_MS", "-1", err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(config_set(&c, "SSE_DB", "", err, sizeof(err)), -1);
+	ck_assert_int_eq(config_set(&c, "SSE_NOPE", "1", err, sizeof(err)), -1);
+	ck_assert_int_eq(c.heartbeat_s, 5);	/* failures change nothing */
+	setenv("SSE_LIFETIME", "60", 1);
+	setenv("SSE_DB", "/x/y.db", 1);
+	ck_assert_int_eq(config_from_env(&c, err, sizeof(err)), 0);
+	ck_assert_int_eq(c.lifetime_s, 60);
+	ck_assert_str_eq(c.db, "/x/y.db");
+	setenv("SSE_LIFETIME", "sixty", 1);
+	ck_assert_int_eq(config_from_env(&c, err, sizeof(err)), -1);
+	unsetenv("SSE_LIFETIME");
+	unsetenv("SSE_DB");
+}
+END_TEST
+
+START_TEST(test_lifetime_jitter)
+{
+	struct config c;
+	unsigned r;
+	int lo = 1 << 30, hi = 0, v;
+
+	config_defaults(&c);
+	for (r = 0; r < 1000; r++) {
+		v = config_lifetime(&c, r * 2654435761u);
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	ck_assert_int_eq(hi, 240);
+	ck_assert_int_eq(lo, 192);		/* 80 % */
+	c.lifetime_s = 0;
+	ck_assert_int_eq(config_lifetime(&c, 12345), 0);
+}
+END_TEST
+
+START_TEST(test_watch)
+{
+	char path[512], wal[600], other[600];
+	struct watch w;
+	FILE *f;
+
+	tmp_db(path, sizeof(path));
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(other, sizeof(other), "%s.other", path);
+	ck_assert_int_eq(watch_open(&w, path), 0);
+	ck_assert_int_eq(watch_read(&w), 0);
+	f = fopen(other, "w");		/* a neighbour: not ours */
+	fputs("x", f);
+	fclose(f);
+	ck_assert_int_eq(watch_read(&w), 0);
+	f = fopen(wal, "w");
+	fputs("x", f);
+	fclose(f);
+	ck_assert_int_eq(watch_read(&w) & WATCH_CHANGED, WATCH_CHANGED);
+	f = fopen(path, "w");		/* the database itself appears */
+	fclose(f);
+	ck_assert_int_eq(watch_read(&w), WATCH_CHANGED | WATCH_REPLACED);
+	ck_assert_int_eq(watch_read(&w), 0);
+	watch_close(&w);
+	watch_close(&w);		/* twice is harmless */
+	unlink(other);
+	rm_db(path);
+}
+END_TEST
+
+Suite *
+misc_suite(void)
+{
+	Suite *s = suite_create("misc");
+	TCase *tc = tcase_create("misc");
+
+	tcase_add_test(tc, test_record_header);
+	tcase_add_test(tc, test_record_split);
+	tcase_add_test(tc, test_record_end);
+	tcase_add_test(tc, test_config);
+	tcase_add_test(tc, test_lifetime_jitter);
+	tcase_add_test(tc, test_watch);
+	suite_add_tcase(s, tc);
+	return s;
+}

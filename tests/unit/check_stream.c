@@ -1,0 +1,258 @@
+/* check_stream.c - one stream driven step by step through a memory buffer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "batch.h"
+#include "config.h"
+#include "sse.h"
+#include "sseparse.h"
+#include "stream.h"
+#include "suites.h"
+
+static char path[512];
+static struct store wr, rd;
+static struct config cfg;
+static struct buf out;
+static struct batch b;
+
+static void
+setup(void)
+{
+	tmp_db(path, sizeof(path));
+	ck_assert_int_eq(store_open(&wr, path, 0, 0), STORE_OK);
+	ck_assert_int_eq(store_open(&rd, path, STORE_READONLY, 0), STORE_OK);
+	config_defaults(&cfg);
+	buf_init(&out);
+	batch_init(&b);
+}
+
+static void
+teardown(void)
+{
+	batch_release(&b);
+	buf_release(&out);
+	store_close(&rd);
+	store_close(&wr);
+	rm_db(path);
+}
+
+static void
+add(int n)
+{
+	int64_t id;
+
+	while (n-- > 0)
+		ck_assert_int_eq(store_insert_price(&wr, n % 2 ? "AAPL" : "META",
+		    "1.5", &id), STORE_OK);
+}
+
+static int
+begin(struct stream *s, const char *query, const char *lei)
+{
+	struct request r;
+
+	ck_assert_int_eq(request_parse(&r, "GET", query, lei), 200);
+	buf_clear(&out);
+	return stream_begin(s, &r, &cfg.stream, &rd, &out);
+}
+
+/* Catch up through batches as both responders do; returns frames sent. */
+static int
+drain(struct stream *s)
+{
+	int n = 0;
+
+	do {
+		ck_assert_int_eq(batch_load(&b, &rd, s->cursor, 4), STORE_OK);
+		n += stream_take(s, &b, b.full, &out);
+	} while (b.full);
+	return n;
+}
+
+START_TEST(test_head_and_priming)
+{
+	struct stream s;
+
+	add(3);
+	ck_assert_int_eq(begin(&s, "", NULL), STREAM_OPEN);
+	ck_assert_ptr_nonnull(strstr(out.data,
+	    "Content-Type: text/event-stream\r\n"));
+	ck_assert_ptr_null(strstr(out.data, "Status:"));
+	ck_assert_ptr_null(strstr(out.data, "Content-Length"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\r\n\r\n: ok\n\nretry: 3000\n\n"
+	    "id: 3\n\n"));
+	ck_assert_int_eq(s.cursor, 3);
+	ck_assert_int_eq(drain(&s), 0);		/* live: nothing old */
+	add(1);
+	ck_assert_int_eq(drain(&s), 1);
+	ck_assert_ptr_nonnull(strstr(out.data, "id: 4\nevent: price\n"));
+}
+END_TEST
+
+START_TEST(test_head_request)
+{
+	struct stream s;
+	struct request r;
+
+	request_parse(&r, "HEAD", "", NULL);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_DONE);
+	ck_assert_str_eq(out.data, "Content-Type: text/event-stream\r\n"
+	    "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n\r\n");
+}
+END_TEST
+
+/* Resume: exactly the rows after the cursor, in order, across batches. */
+START_TEST(test_resume_exact)
+{
+	struct stream s;
+	char want[32];
+	int i;
+
+	add(10);
+	ck_assert_int_eq(begin(&s, "", "3"), STREAM_OPEN);
+	ck_assert_int_eq(drain(&s), 7);
+	for (i = 4; i <= 10; i++) {
+		snprintf(want, sizeof(want), "\nid: %d\n", i);
+		ck_assert_ptr_nonnull(strstr(out.data, want));
+	}
+	ck_assert_ptr_null(strstr(out.data, "\nid: 3\n"));
+	ck_assert_int_eq(s.cursor, 10);
+	ck_assert_int_eq(s.replayed, 4);	/* the full batch of 4 */
+}
+END_TEST
+
+START_TEST(test_filter_and_end)
+{
+	struct stream s;
+
+	add(6);		/* ids 1..6: META, AAPL, META, ... (n % 2) */
+	ck_assert_int_eq(begin(&s, "symbols=AAPL", "0"), STREAM_OPEN);
+	drain(&s);
+	ck_assert_ptr_null(strstr(out.data, "META"));
+	ck_assert_ptr_nonnull(strstr(out.data, "AAPL"));
+	/* The last row was filtered out: the end moves the client past it. */
+	buf_clear(&out);
+	s.sent_id = 5;
+	stream_end(&s, &out);
+	ck_assert_str_eq(out.data, "id: 6\n\n");
+	buf_clear(&out);
+	stream_end(&s, &out);
+	ck_assert_uint_eq(out.len, 0);
+}
+END_TEST
+
+START_TEST(test_reset_pruned)
+{
+	struct stream s;
+	int64_t n;
+
+	add(10);
+	store_prune(&wr, 3, -1, &n);
+	ck_assert_int_eq(begin(&s, "", "2"), STREAM_OPEN);
+	ck_assert_ptr_nonnull(strstr(out.data, "id: 7\nevent: reset\ndata: "
+	    "{\"reason\":\"pruned\",\"oldest\":8,\"newest\":10}\n\n"));
+	ck_assert_int_eq(drain(&s), 3);
+	/* Exactly at the edge of what remains: no reset. */
+	ck_assert_int_eq(begin(&s, "", "7"), STREAM_OPEN);
+	ck_assert_ptr_null(strstr(out.data, "reset"));
+}
+END_TEST
+
+START_TEST(test_reset_ahead)
+{
+	struct stream s;
+
+	add(2);
+	ck_assert_int_eq(begin(&s, "", "500"), STREAM_OPEN);
+	ck_assert_ptr_nonnull(strstr(out.data, "\"reason\":\"ahead\""));
+	ck_assert_int_eq(s.cursor, 2);
+	add(1);
+	ck_assert_int_eq(drain(&s), 1);
+}
+END_TEST
+
+START_TEST(test_behind_batch_refused)
+{
+	struct stream s;
+
+	add(10);
+	ck_assert_int_eq(begin(&s, "", "2"), STREAM_OPEN);
+	ck_assert_int_eq(batch_load(&b, &rd, 5, 100), STORE_OK);
+	ck_assert_int_eq(stream_take(&s, &b, 0, &out), -1);
+	ck_assert_int_eq(s.cursor, 2);
+}
+END_TEST
+
+START_TEST(test_replay_limit)
+{
+	struct stream s;
+
+	cfg.stream.max_replay = 4;
+	add(10);
+	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
+	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4), STORE_OK);
+	stream_take(&s, &b, 1, &out);
+	ck_assert(stream_replay_spent(&s, &cfg.stream));
+	cfg.stream.max_replay = 0;
+	ck_assert(!stream_replay_spent(&s, &cfg.stream));
+}
+END_TEST
+
+/* A row written by hand with CR/LF in its name still moves cursors. */
+START_TEST(test_unframeable_row)
+{
+	struct stream s;
+	sqlite3 *db;
+
+	add(1);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "INSERT INTO events (event, data) VALUES"
+	    " ('x' || char(10) || 'data: injected', 'payload')", NULL, NULL,
+	    NULL);
+	sqlite3_close(db);
+	add(1);
+	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
+	drain(&s);
+	ck_assert_ptr_null(strstr(out.data, "injected"));
+	ck_assert_ptr_nonnull(strstr(out.data, "id: 2\n\nid: 3\n"));
+	ck_assert_int_eq(b.unframed, 1);
+}
+END_TEST
+
+START_TEST(test_reject_and_turn_away)
+{
+	struct request r;
+
+	request_parse(&r, "PUT", "", NULL);
+	stream_reject(405, &r, &out);
+	ck_assert_ptr_nonnull(strstr(out.data, "Status: 405"));
+	ck_assert_ptr_nonnull(strstr(out.data, "Allow: GET, HEAD\r\n"));
+	buf_clear(&out);
+	stream_turn_away(&cfg.stream, "server busy", &out);
+	ck_assert_ptr_nonnull(strstr(out.data, "text/event-stream"));
+	ck_assert_ptr_nonnull(strstr(out.data, "retry: 10000\n\n"));
+	ck_assert_ptr_null(strstr(out.data, "Status:"));
+}
+END_TEST
+
+Suite *
+stream_suite(void)
+{
+	Suite *s = suite_create("stream");
+	TCase *tc = tcase_create("stream");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_head_and_priming);
+	tcase_add_test(tc, test_head_request);
+	tcase_add_test(tc, test_resume_exact);
+	tcase_add_test(tc, test_filter_and_end);
+	tcase_add_test(tc, test_reset_pruned);
+	tcase_add_test(tc, test_reset_ahead);
+	tcase_add_test(tc, test_behind_batch_refused);
+	tcase_add_test(tc, test_replay_limit);
+	tcase_add_test(tc, test_unframeable_row);
+	tcase_add_test(tc, test_reject_and_turn_away);
+	suite_add_tcase(s, tc);
+	return s;
+}
