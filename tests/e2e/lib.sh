@@ -106,8 +106,14 @@ start_lighttpd() {
 	    2> "$T/external.log" &
 	track $!
 	EXT_PID=$!
+	FCGI_PORT=$(port)
+	env "${env_cmd[@]}" "$BUILD/sse-fcgi" -l "127.0.0.1:$FCGI_PORT" \
+	    2> "$T/tcp.log" &
+	track $!
+	TCP_PID=$!
 	wait_for 5 test -S "$T/ext.sock" || { not_ok "sse-fcgi --listen started"; return 1; }
 	sed -e "s#@PORT@#$HTTP_PORT#g" -e "s#@T@#$T#g" -e "s#@BUILD@#$BUILD#g" \
+	    -e "s#@FCGI_PORT@#$FCGI_PORT#g" \
 	    -e "s#@ENV@#$env_lighty#g" \
 	    "$TOP/tests/e2e/lighttpd.conf.in" > "$T/lighttpd.conf"
 	lighttpd -D -f "$T/lighttpd.conf" 2> "$T/lighttpd-stderr.log" &
