@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,8 @@ main(int argc, char **argv)
 		if (fcntl(fd, F_GETFD) == -1 &&
 		    open("/dev/null", O_RDWR) != fd)
 			return 1;
+	/* A client that left is EPIPE on write, not the end of every stream. */
+	signal(SIGPIPE, SIG_IGN);
 	config_defaults(&cfg);
 	if (config_from_env(&cfg, err, sizeof(err)) == -1)
 		die("%s", err);

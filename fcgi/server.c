@@ -284,9 +284,14 @@ conn_catch_up(struct server *sv, struct conn *c)
 {
 	int rc;
 
-	rc = batch_load(&sv->own, &sv->st, c->s.cursor, sv->cfg->batch_rows);
-	if (rc != STORE_OK)
-		return 0;	/* busy: try again on the next wake */
+	rc = sv->store_ok ? batch_load(&sv->own, &sv->st, c->s.cursor,
+	    sv->cfg->batch_rows) : STORE_ERR;
+	if (rc != STORE_OK) {
+		/* Busy or unavailable: stop the writable wake-ups (they would
+		 * spin) and let the next sweep try again. */
+		ep_mod(sv, c, c->pending.len > 0);
+		return 0;
+	}
 	buf_clear(&sv->text);
 	stream_take(&c->s, &sv->own, 1, &sv->text);
 	if (conn_send_text(sv, c) == -1)
@@ -457,6 +462,8 @@ sweep(struct server *sv, int64_t t)
 			conn_finish(sv, c, 1);
 			continue;
 		}
+		if (c->behind && !c->out_armed)
+			ep_mod(sv, c, 1);	/* retry a failed catch-up */
 		if (t - c->last_write >= (int64_t)sv->cfg->heartbeat_s * 1000) {
 			buf_clear(&sv->text);
 			stream_heartbeat(&sv->text);

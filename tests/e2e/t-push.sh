@@ -85,6 +85,30 @@ check "a lock held past the busy timeout: exit 75" [ $? = 75 ]
 check "... with a clear message" grep -q "locked" "$T/err"
 wait
 
+# Four pushers at once, beside a reader: no "database is locked", no loss.
+C=$T/conc.db
+"$BUILD/sse-push" -q -d "$C" X 1
+( while :; do sqlite3 "$C" "SELECT count(*) FROM events" > /dev/null; done ) &
+reader=$!
+track $reader
+for w in 1 2 3 4; do
+	( for i in $(seq 1 50); do "$BUILD/sse-push" -q -d "$C" "W$w" "$i" || echo "fail $w $i"; done
+	  seq 1 2000 | sed "s/^/B$w /" | "$BUILD/sse-push" -q -d "$C" -b || echo "fail batch $w" ) \
+	    > "$T/w$w.out" 2>&1 &
+done
+wait %2 %3 %4 %5 2>/dev/null
+kill $reader
+check "4 concurrent pushers: no errors" [ -z "$(cat "$T"/w?.out)" ]
+check "4 concurrent pushers: every row landed" [ "$(sqlite3 "$C" "SELECT count(*), count(DISTINCT id), max(id) FROM events")" = "8201|8201|8201" ]
+
+# make install and uninstall honour DESTDIR and PREFIX.
+make -s -C "$TOP" B="${BUILD#$TOP/}" install DESTDIR="$T/root" PREFIX=/usr > /dev/null
+check "install: binaries and man pages" test -x "$T/root/usr/bin/sse-push" -a \
+    -x "$T/root/usr/sbin/sse-fcgi" -a -x "$T/root/usr/lib/cgi-bin/sse.cgi" -a \
+    -f "$T/root/usr/share/man/man1/sse-push.1" -a -f "$T/root/usr/share/man/man8/sse-fcgi.8"
+make -s -C "$TOP" B="${BUILD#$TOP/}" uninstall DESTDIR="$T/root" PREFIX=/usr > /dev/null
+check "uninstall removes them" [ -z "$(find "$T/root" -type f)" ]
+
 check "--help exits 0" "$BUILD/sse-push" --help > /dev/null
 check "--version" sh -c "'$BUILD/sse-push' --version | grep -q '^sse-push '"
 finish

@@ -105,4 +105,5 @@ stop_stream gone1; stop_stream gone2; stop_stream gone3
 check "external stream released" wait_for 2 streams_are "$EXT_PID" 0
 check "spawned stream released" wait_for 2 streams_are "$sp" 0
 check "cgi process gone" wait_for 2 cgis_are 0
+check "sse.cgi does not need libfcgi" sh -c "! ldd '$BUILD/sse.cgi' | grep -q fcgi"
 finish
