@@ -3,7 +3,8 @@
 # is missing. Called by "make deps" (and so by "make test" and "make demo").
 set -e
 need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
-      curl lighttpd procps"
+      curl procps iproute2 coreutils openssl nghttp2-client
+      lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -22,5 +23,6 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# lighttpd's package starts a system instance on port 80; ours never use it.
+# The web servers' packages may start system instances on port 80; the
+# tests never use them: they start their own on free loopback ports.
 $SUDO apt-get install -y -qq --no-install-recommends $missing > /dev/null

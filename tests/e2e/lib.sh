@@ -53,7 +53,15 @@ not_ok() {
 # check DESCRIPTION COMMAND...: pass when the command succeeds.
 check() {
 	local what=$1; shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
+	if "$@"; then ok "$what"; else not_ok "$what"; return 1; fi
+}
+
+# stop_pidfile FILE: stop the process named there and wait until it is gone.
+stop_pidfile() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	wait_for 10 sh -c "! kill -0 $pid 2>/dev/null"
 }
 
 # wait_for SECONDS COMMAND...: poll every 20 ms until the command succeeds.

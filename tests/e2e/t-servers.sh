@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The conf/ files, proven: each real server runs the file users include
+# (rendered with loopback ports and temporary paths) and the same scenario
+# runs through it. HTTP/2 too, several streams on one connection.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/servers.sh"
+
+prepare
+push AAPL 1
+
+# scenario NAME URL: what every setup must do.
+scenario() {
+	local name=$1 url=$2 path id from i inorder
+	path=${url#$BASE}
+
+	curl -s -N --max-time 1 -D "$T/h.txt" "$url" > "$T/b.txt"
+	check "$name: 200 text/event-stream" grep -qi '^content-type: text/event-stream' "$T/h.txt"
+	check "$name: the first comment arrives before any event" [ "$(head -1 "$T/b.txt")" = ": ok" ]
+
+	stream s "$url"
+	wait_for 5 has s ": ok"
+	inorder=1
+	for i in $(seq 1 20); do
+		id=$(pushid AAPL "$i")
+		wait_for 5 has s "id: $id" || { inorder=0; break; }
+	done
+	check "$name: 20 events arrive one by one" [ "$inorder" = 1 ]
+
+	# The servers run with 3 s idle timeouts here; heartbeats are 1 s.
+	sleep 4.5
+	id=$(pushid AAPL 77)
+	check "$name: a quiet stream outlives the 3 s idle timeout" wait_for 3 has s "id: $id"
+	stop_stream s
+	# Apache, lighttpd and Caddy notice a gone client only when they write
+	# (Caddy after ~4 writes): a few heartbeats.
+	check "$name: a client that leaves is released" wait_for 6 held_is 0
+
+	from=$((id - 3))
+	curl -s -N --max-time 1 -H "Last-Event-ID: $from" "$url" > "$T/r.out"
+	check "$name: resume with Last-Event-ID" [ "$(ids_of r)" = "$((from + 1)) $((from + 2)) $id" ]
+
+	"$BUILD/sseload" -p "$HTTP_PORT" -u "$path" -n 50 -c 1 -t 40 > "$T/l.out" &
+	local load=$!
+	track $load
+	wait_for 30 grep -q '^ready 50' "$T/l.out"
+	push AAPL 50
+	wait $load
+	check "$name: 50 concurrent streams each get the event" [ $? = 0 ]
+	check "$name: all 50 released" wait_for 5 held_is 0
+}
+
+# h2 NAME N URL [URL...]: N streams of the first URL on one HTTP/2
+# connection (h2c with prior knowledge for http:, ALPN for https:), after
+# any further URLs; each of three events must reach every stream once
+# before the next is pushed. nghttp prints all bodies, interleaved.
+h2() {
+	local name=$1 n=$2 url=$3 i id pid; shift 3
+	local urls=("$@")
+	# Distinct URLs (an ignored parameter): nghttp requests a URL once.
+	for i in $(seq 1 "$n"); do urls+=("$url?s=$i"); done
+	stdbuf -o0 nghttp "${urls[@]}" > "$T/h2.out" 2> "$T/h2.err" &
+	pid=$!
+	track $pid
+	copies() { [ "$(grep -c -x -e "$1" "$T/h2.out")" = "$n" ]; }
+	check "$name: $n streams open" wait_for 10 copies ": ok"
+	check "$name: on one connection" [ "$(ss -tnp | grep -c "pid=$pid,")" = 1 ]
+	for i in 1 2 3; do
+		id=$(pushid AAPL "$i.25")
+		check "$name: event $i reaches each of the $n streams" wait_for 5 copies "id: $id"
+	done
+	kill $pid; wait $pid 2>/dev/null
+	check "$name: released" wait_for 5 held_is 0
+}
+
+# --- Apache -----------------------------------------------------------
+start_responder
+echo "# apache + mod_fcgid"
+check "apache starts" start_apache apache-fcgid.conf &&
+    scenario "apache fcgid" "$BASE/sse"
+h2 "apache fcgid h2c" 6 "$BASE/sse"
+stop_apache
+
+echo "# apache + mod_proxy_fcgi (unix)"
+check "apache starts" start_apache apache-proxy-fcgi.conf &&
+    scenario "apache proxy_fcgi unix" "$BASE/sse"
+h2 "apache proxy_fcgi h2 TLS" 6 "$TLS/sse"
+# Apache runs only 6 streams of a fresh connection at once and raises that
+# as requests finish, on its own schedule: 6 is what a page can count on.
+h2 "apache proxy_fcgi h2c" 6 "$BASE/sse"
+stop_apache
+
+echo "# apache + mod_proxy_fcgi (tcp)"
+check "apache starts" start_apache apache-proxy-fcgi.conf '/unix:/s/^/#/; /fcgi:\/\/127/s/^#//' &&
+    scenario "apache proxy_fcgi tcp" "$BASE/sse"
+stop_apache
+
+echo "# apache + mod_cgid"
+check "apache starts" start_apache apache-cgi.conf &&
+    scenario "apache cgid" "$BASE/sse"
+h2 "apache cgid h2c" 6 "$BASE/sse"
+stop_apache
+
+echo "# apache + .htaccess (shared hosting)"
+mkdir -p "$T/live"
+cp "$BUILD/sse.cgi" "$T/live/sse.cgi"
+sed -e "s#/home/USER/sse-data/events.db#$DB#" "$TOP/conf/shared-hosting.htaccess" \
+    > "$T/live/.htaccess"
+echo "SetEnv SSE_HEARTBEAT 1" >> "$T/live/.htaccess"
+printf 'Alias /live %s\n<Directory %s>\n    AllowOverride All\n    Require all granted\n</Directory>\n' \
+    "$T/live" "$T/live" > "$T/htaccess-site.conf"
+check "apache starts" start_apache_raw "$T/htaccess-site.conf" &&
+    scenario "apache .htaccess cgi" "$BASE/live/sse.cgi"
+stop_apache
+
+# --- lighttpd -----------------------------------------------------------
+echo "# lighttpd"
+check "lighttpd starts" start_lighttpd_conf
+scenario "lighttpd fastcgi spawned" "$BASE/sse"
+scenario "lighttpd fastcgi external" "$BASE/sse-external"
+scenario "lighttpd cgi" "$BASE/sse-cgi"
+h2 "lighttpd h2c (8 per connection)" 8 "$BASE/sse"
+h2 "lighttpd h2 TLS" 8 "$TLS/sse-external"
+
+# --- nginx and Caddy, in front of the responders started above ------------
+stop_pidfile "$T/lighttpd.pid"
+echo "# nginx"
+check "nginx starts" start_nginx && scenario "nginx" "$BASE/sse"
+h2 "nginx h2 TLS" 10 "$TLS/sse"
+stop_pidfile "$T/nginx/nginx.pid"
+
+echo "# caddy"
+check "caddy starts" start_caddy && scenario "caddy" "$BASE/sse"
+h2 "caddy h2c" 10 "$BASE/sse"
+h2 "caddy h2 TLS" 10 "$TLS/sse"
+finish
