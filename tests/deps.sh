@@ -4,13 +4,26 @@
 set -e
 need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
       curl procps iproute2 coreutils openssl nghttp2-client
-      lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy"
+      lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy
+      chromium"
+# Node for the browser tests: the machine's own if it has one, else Debian's.
+command -v node >/dev/null && command -v npm >/dev/null || need="$need nodejs npm"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+browser_deps() {
+	# playwright-core only drives /usr/bin/chromium; it downloads no browser.
+	dir=$(dirname "$0")/browser
+	[ -d "$dir/node_modules/playwright-core" ] && return 0
+	echo "deps: npm ci in tests/browser"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+if [ -z "$missing" ]; then
+	browser_deps
+	exit 0
+fi
 echo "deps: installing$missing"
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
@@ -26,3 +39,4 @@ $SUDO apt-get update -qq
 # The web servers' packages may start system instances on port 80; the
 # tests never use them: they start their own on free loopback ports.
 $SUDO apt-get install -y -qq --no-install-recommends $missing > /dev/null
+browser_deps
