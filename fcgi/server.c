@@ -427,20 +427,27 @@ hub_refresh(struct server *sv)
 	} while (sv->hub.full);
 }
 
+/* End every open stream at an event boundary. */
+static void
+drop_all(struct server *sv)
+{
+	struct conn *c, *next;
+
+	for (c = sv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->open)
+			conn_finish(sv, c, 1);
+	}
+}
+
 /* The database file was replaced: end every stream, so that each client
  * reconnects and gets the reset that a fresh stream_begin() decides. */
 static void
 hub_replaced(struct server *sv)
 {
-	struct conn *c, *next;
-
 	logmsg("database '%s' was replaced: ending %d streams", sv->cfg->db,
 	    sv->nconns);
-	for (c = sv->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->open)
-			conn_finish(sv, c, 0);
-	}
+	drop_all(sv);
 	store_reopen(sv);
 }
 
@@ -554,11 +561,21 @@ on_signal(struct server *sv)
 	struct signalfd_siginfo si;
 
 	while (read(sv->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			/* End every stream but keep serving: clients come
+			 * back with their Last-Event-ID. */
+			logmsg("signal %u: ending %d streams; they will "
+			    "reconnect", si.ssi_signo, sv->nconns);
+			drop_all(sv);
+			continue;
+		}
 		if (!sv->stopping)
 			logmsg("signal %u: ending %d streams", si.ssi_signo,
 			    sv->nconns);
 		sv->stopping = 1;
 	}
+	if (!sv->stopping)
+		return;
 	if (sv->listening) {
 		epoll_ctl(sv->ep, EPOLL_CTL_DEL, sv->listen_fd, NULL);
 		sv->listening = 0;
@@ -613,6 +630,7 @@ setup(struct server *sv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0 ||
 	    (sv->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    (sv->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||

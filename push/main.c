@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "ingest.h"
+#include "simulate.h"
 #include "store.h"
 
 /* Exit codes, as in sse-push(1). */
@@ -28,8 +30,10 @@ struct options {
 	const char	*db;
 	const char	*event;
 	const char	*data;
+	const char	*simulate;
 	int		 batch, prune, quiet, busy_ms;
 	int64_t		 keep, max_age;
+	int64_t		 rate, count, seed;
 };
 
 static const char *progname = "sse-push";
@@ -44,6 +48,7 @@ usage(int status)
 "       %s [-q] [-d db] -e event -m data|-\n"
 "       %s [-q] [-d db] -b < lines\n"
 "       %s [-d db] --prune [--keep n] [--max-age duration]\n"
+"       %s [-d db] --simulate SYM=PRICE,... [--rate n] [--count n] [--seed n]\n"
 "\n"
 "  -d, --db PATH          database (default: $SSE_DB, else %s)\n"
 "  -e, --event NAME       event name for a generic event\n"
@@ -55,11 +60,15 @@ usage(int status)
 "      --prune            delete old events (with --keep and/or --max-age)\n"
 "      --keep N           keep the newest N events\n"
 "      --max-age DUR      delete events older than DUR (90s, 15m, 12h, 7d)\n"
+"      --simulate SPEC    random-walk prices, e.g. AAPL=189.50,META=512.30\n"
+"      --rate N           simulated events per second; 0 as fast as it can (2)\n"
+"      --count N          stop after N simulated events; 0 never (0)\n"
+"      --seed N           the walk's seed, for a repeatable run\n"
 "  -t, --busy-timeout MS  wait this long for a locked database (%d)\n"
 "  -q, --quiet            do not print the new id\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n",
-	    progname, progname, progname, progname, SSE_DEFAULT_DB,
+	    progname, progname, progname, progname, progname, SSE_DEFAULT_DB,
 	    STORE_BUSY_MS);
 	exit(status);
 }
@@ -139,7 +148,8 @@ bad:
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_PRUNE = 256, OPT_KEEP, OPT_MAXAGE };
+	enum { OPT_PRUNE = 256, OPT_KEEP, OPT_MAXAGE, OPT_SIM, OPT_RATE,
+	    OPT_COUNT, OPT_SEED };
 	static const struct option longopts[] = {
 		{ "db",		  required_argument, NULL, 'd' },
 		{ "event",	  required_argument, NULL, 'e' },
@@ -149,6 +159,10 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "keep",	  required_argument, NULL, OPT_KEEP },
 		{ "max-age",	  required_argument, NULL, OPT_MAXAGE },
 		{ "busy-timeout", required_argument, NULL, 't' },
+		{ "simulate",	  required_argument, NULL, OPT_SIM },
+		{ "rate",	  required_argument, NULL, OPT_RATE },
+		{ "count",	  required_argument, NULL, OPT_COUNT },
+		{ "seed",	  required_argument, NULL, OPT_SEED },
 		{ "quiet",	  no_argument,	     NULL, 'q' },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
@@ -158,6 +172,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->keep = o->max_age = -1;
+	o->rate = 2;
 	while ((ch = getopt_long(argc, argv, "d:e:m:bt:qhV", longopts, NULL))
 	    != -1) {
 		switch (ch) {
@@ -168,6 +183,10 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_PRUNE: o->prune = 1; break;
 		case OPT_KEEP: o->keep = parse_count(optarg, "--keep"); break;
 		case OPT_MAXAGE: o->max_age = parse_duration(optarg); break;
+		case OPT_SIM: o->simulate = optarg; break;
+		case OPT_RATE: o->rate = parse_count(optarg, "--rate"); break;
+		case OPT_COUNT: o->count = parse_count(optarg, "--count"); break;
+		case OPT_SEED: o->seed = parse_count(optarg, "--seed"); break;
 		case 't':
 			o->busy_ms = (int)parse_count(optarg, "--busy-timeout");
 			break;
@@ -273,6 +292,39 @@ read_all_stdin(struct buf *b)
 		    strerror(errno));
 }
 
+/* One price at a time, each in its own transaction, at a steady rate. */
+static int
+run_simulate(struct store *st, struct ingest *in, const struct options *o)
+{
+	struct timespec next;
+	struct sim sim;
+	const char *why, *sym;
+	char price[32];
+	int64_t n, gap_ns = o->rate ? 1000000000LL / o->rate : 0;
+	int rc;
+
+	if ((why = sim_parse(&sim, o->simulate, (uint64_t)o->seed)) != NULL)
+		die(EXIT_USAGE, "--simulate: %s", why);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (n = 0; o->count == 0 || n < o->count; n++) {
+		sim_step(&sim, &sym, price, sizeof(price));
+		if ((rc = ingest_price(in, sym, price)) != STORE_OK)
+			die(exit_code(rc), "%s", rc == INGEST_INVALID ? in->err :
+			    store_errmsg(st));
+		if (gap_ns == 0)
+			continue;
+		next.tv_nsec += gap_ns;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+		    NULL) == EINTR)
+			;
+	}
+	return 0;
+}
+
 static int
 run_single(struct store *st, struct ingest *in, const struct options *o,
     int argc, char **argv)
@@ -318,7 +370,9 @@ main(int argc, char **argv)
 	if (o.prune ? (argc || o.batch || o.event || (o.keep < 0 &&
 	    o.max_age < 0)) : (o.keep >= 0 || o.max_age >= 0))
 		usage(EXIT_USAGE);
-	if (!o.prune && !o.batch && o.event == NULL && argc != 2)
+	if (o.simulate && (argc || o.batch || o.event || o.prune))
+		usage(EXIT_USAGE);
+	if (!o.prune && !o.batch && !o.simulate && o.event == NULL && argc != 2)
 		usage(EXIT_USAGE);
 	if ((o.batch || o.prune) && (argc || o.event || o.data))
 		usage(EXIT_USAGE);
@@ -334,6 +388,9 @@ main(int argc, char **argv)
 			die(exit_code(rc), "%s", store_errmsg(&st));
 		if (!o.quiet)
 			printf("%lld\n", (long long)n);
+	} else if (o.simulate) {
+		run_simulate(&st, &in, &o);
+		o.quiet = 1;
 	} else if (o.batch)
 		run_batch(&st, &in, o.quiet);
 	else

@@ -77,3 +77,26 @@ decimal_change_pct(int64_t prev, int64_t cur, char *out, size_t outsz)
 	    (unsigned)(mag % 100));
 	return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
 }
+
+int
+decimal_format(int64_t units, int places, char *out, size_t outsz)
+{
+	int64_t step = DECIMAL_SCALE, mag, ip, fp;
+	int i, n;
+
+	for (i = 0; i < places; i++)
+		step /= 10;
+	mag = units < 0 ? -units : units;
+	mag = (mag + step / 2) / step;		/* in units of 10^-places */
+	for (i = 0, ip = mag; i < places; i++)
+		ip /= 10;
+	fp = mag - ip * (DECIMAL_SCALE / step);
+	if (places == 0)
+		n = snprintf(out, outsz, "%s%lld", units < 0 && mag ? "-" : "",
+		    (long long)ip);
+	else
+		n = snprintf(out, outsz, "%s%lld.%0*lld",
+		    units < 0 && mag ? "-" : "", (long long)ip, places,
+		    (long long)fp);
+	return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
+}

@@ -27,4 +27,12 @@ const char	*decimal_parse(const char *s, int64_t *units);
 int		 decimal_change_pct(int64_t prev, int64_t cur, char *out,
 		    size_t outsz);
 
+/*
+ * Write units (10^-8) rounded half away from zero to `places` decimals
+ * (0-8), e.g. 18951000000 with 2 places is "189.51". Returns 0, or -1 if
+ * out is too small.
+ */
+int		 decimal_format(int64_t units, int places, char *out,
+		    size_t outsz);
+
 #endif

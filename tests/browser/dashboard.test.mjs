@@ -50,6 +50,7 @@ function startResponder() {
   rmSync(join(T, "sse.sock"), { force: true });
   responder = start(join(BUILD, "sse-fcgi"), ["-d", DB, "-l", "unix:" + join(T, "sse.sock")],
     { SSE_RETRY_MS: "1000" });
+  writeFileSync(join(T, "sse-fcgi.pid"), String(responder.pid));
   return until("the responder's socket", () => {
     try { return readFileSync("/proc/net/unix", "utf8").includes(join(T, "sse.sock")); }
     catch { return false; }
@@ -68,7 +69,8 @@ before(async () => {
   writeFileSync(join(T, "lighttpd.conf"),
     readFileSync(join(TOP, "tests/browser/lighttpd.conf.in"), "utf8")
       .replaceAll("@PORT@", port).replaceAll("@TLS_PORT@", tls)
-      .replaceAll("@T@", T).replaceAll("@WEB@", join(TOP, "web")));
+      .replaceAll("@T@", T).replaceAll("@WEB@", join(TOP, "web"))
+      .replaceAll("@BUILD@", BUILD));
   await startResponder();
   start("lighttpd", ["-D", "-f", join(T, "lighttpd.conf")]);
   await until("lighttpd", async () => {
@@ -136,6 +138,40 @@ test("after the responder is killed and restarted, nothing is lost or repeated",
   assert.deepEqual(ids, Array.from({ length: last - first + 1 }, (_, i) => first + i),
     "every id from the first to the last, once each, in order");
   assert.ok(Number(await page.locator("#reconnects").textContent()) >= 1);
+  await page.close();
+});
+
+test("the demo's buttons push a price and drop the connection", async () => {
+  const page = await browser.newPage();
+  await page.goto(BASE + "/");
+  await until("live", async () => (await status(page)) === "live");
+  await until("the buttons", () => page.locator("#controls").isVisible());
+
+  await page.selectOption("#push-symbol", "META");
+  await page.fill("#push-price", "123.40");
+  await page.click("#push");
+  const meta = page.locator(".card", { hasText: "META" }).locator(".price");
+  await until("META 123.40", async () => (await meta.textContent().catch(() => "")) === "123.40");
+  // The event may arrive over SSE before the POST's answer is shown.
+  await until("the answer", async () =>
+    /^pushed as id [0-9]+$/.test(await page.locator("#api-msg").textContent()));
+  await page.fill("#push-price", "12,5");
+  await page.click("#push");
+  await until("the refusal", async () =>
+    /not a decimal/.test(await page.locator("#api-msg").textContent()));
+
+  const before = Number(await page.locator("#reconnects").textContent());
+  const first = push("AAPL", "210");
+  await until("first", async () => (await received(page)).includes(first));
+  await page.click("#drop");
+  for (const p of ["211", "212"]) push("AAPL", p);	// while it reconnects
+  await until("a reconnect", async () =>
+    Number(await page.locator("#reconnects").textContent()) > before);
+  const last = push("AAPL", "213");
+  await until("the catch-up", async () => (await received(page)).includes(last));
+  const ids = (await received(page)).filter((id) => id >= first);
+  assert.deepEqual(ids, Array.from({ length: last - first + 1 }, (_, i) => first + i));
+  assert.equal(await status(page), "live");
   await page.close();
 });
 

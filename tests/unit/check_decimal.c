@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "decimal.h"
+#include "simulate.h"
 #include "suites.h"
 
 static const struct {
@@ -85,6 +86,58 @@ START_TEST(test_change_from_zero)
 }
 END_TEST
 
+START_TEST(test_format)
+{
+	static const struct { int64_t units; int places; const char *want; } f[] = {
+		{ 18951000000LL, 2, "189.51" },
+		{ 18950000000LL, 2, "189.50" },
+		{ 18950500000LL, 2, "189.51" },		/* half away from 0 */
+		{ -18950500000LL, 2, "-189.51" },
+		{ 100000000LL, 0, "1" },
+		{ 5, 8, "0.00000005" },
+		{ -1, 2, "0.00" },			/* no "-0.00" */
+		{ 999999999999999999LL, 8, "9999999999.99999999" },
+	};
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		ck_assert_int_eq(decimal_format(f[i].units, f[i].places, out,
+		    sizeof(out)), 0);
+		ck_assert_str_eq(out, f[i].want);
+	}
+	ck_assert_int_eq(decimal_format(18951000000LL, 2, out, 6), -1);
+}
+END_TEST
+
+START_TEST(test_simulate)
+{
+	struct sim a, b;
+	const char *sa, *sb;
+	char pa[32], pb[32];
+	int64_t u;
+	int i;
+
+	ck_assert_ptr_nonnull(sim_parse(&a, "", 1));
+	ck_assert_ptr_nonnull(sim_parse(&a, "AAPL", 1));
+	ck_assert_ptr_nonnull(sim_parse(&a, "AAPL=abc", 1));
+	ck_assert_ptr_nonnull(sim_parse(&a, "A A=1", 1));
+	ck_assert_ptr_nonnull(sim_parse(&a, "AAPL=0", 1));
+	ck_assert_ptr_nonnull(sim_parse(&a, "AAPL=1,,META=2", 1));
+	ck_assert_ptr_null(sim_parse(&a, "AAPL=189.50,META=512.30", 7));
+	ck_assert_ptr_null(sim_parse(&b, "AAPL=189.50,META=512.30", 7));
+	ck_assert_int_eq(a.n, 2);
+	for (i = 0; i < 1000; i++) {
+		sim_step(&a, &sa, pa, sizeof(pa));
+		sim_step(&b, &sb, pb, sizeof(pb));
+		ck_assert_str_eq(sa, sb);	/* the same seed, the same walk */
+		ck_assert_str_eq(pa, pb);
+		ck_assert_ptr_null(decimal_parse(pa, &u));	/* valid prices */
+		ck_assert_int_gt(u, 0);
+	}
+}
+END_TEST
+
 Suite *
 decimal_suite(void)
 {
@@ -96,6 +149,8 @@ decimal_suite(void)
 	tcase_add_loop_test(tc, test_change, 0,
 	    sizeof(changes) / sizeof(changes[0]));
 	tcase_add_test(tc, test_change_from_zero);
+	tcase_add_test(tc, test_format);
+	tcase_add_test(tc, test_simulate);
 	suite_add_tcase(s, tc);
 	return s;
 }
