@@ -37,7 +37,7 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsu
 CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
              src/jsonl.c src/ingest.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/config.c \
-             src/fcgirec.c src/simulate.c
+             src/fcgirec.c src/simulate.c src/clock.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "cgi.h"
 #include "stream.h"
 #include "watch.h"
@@ -39,15 +40,6 @@ signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);	/* a closed pipe is EPIPE, not death */
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Write all of out to stdout and empty it; -1 when the client is gone. */
@@ -110,7 +102,7 @@ wait_change(struct loop *l, int64_t until)
 		{ .fd = STDOUT_FILENO, .events = 0 },
 		{ .fd = l->w.fd, .events = POLLIN },
 	};
-	int64_t left = until - now_ms();
+	int64_t left = until - clock_ms();
 	int n;
 
 	if (left < 0)
@@ -138,7 +130,7 @@ static void
 run(struct loop *l)
 {
 	const struct config *cfg = l->cfg;
-	int64_t start = now_ms(), t = start, end, beat, poll_at, recheck = -1;
+	int64_t start = clock_ms(), t = start, end, beat, poll_at, recheck = -1;
 	int life = config_lifetime(cfg, (unsigned)getpid() * 2654435761u), r;
 
 	end = life ? start + (int64_t)life * 1000 : INT64_MAX;
@@ -157,7 +149,7 @@ run(struct loop *l)
 			until = recheck;
 		if ((r = wait_change(l, until)) == -1)
 			return;
-		t = now_ms();
+		t = clock_ms();
 		/* WAL frames land before the commit is published in -shm, so a
 		 * wake can come a moment early: look once more shortly after. */
 		recheck = r == 1 ? t + 20 : -1;

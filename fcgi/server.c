@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "clock.h"
 #include "fcgirec.h"
 #include "intake.h"
 #include "server.h"
@@ -71,15 +72,6 @@ struct server {
 /* Tags for the non-stream descriptors in the epoll set. */
 static char tag_listen, tag_timer, tag_recheck, tag_sig, tag_wake, tag_watch;
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -129,7 +121,7 @@ store_reopen(struct server *sv)
 	    STORE_OK && store_bounds(&sv->st, &oldest, &sv->hub_cursor) ==
 	    STORE_OK;
 	if (!sv->store_ok) {
-		int64_t t = now_ms();
+		int64_t t = clock_ms();
 		if (t - sv->last_log >= 60000 || sv->last_log == 0) {
 			logmsg("%s", store_errmsg(&sv->st));
 			sv->last_log = t;
@@ -221,7 +213,7 @@ conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
 
 	if (len == 0)
 		return 0;
-	c->last_write = now_ms();
+	c->last_write = clock_ms();
 	if (c->pending.len == 0 && len <= FCGIREC_MAX_CONTENT) {
 		/* The common case: straight to the socket, no copy kept. */
 		fcgirec_header(h, FCGIREC_STDOUT, c->request_id, len);
@@ -260,7 +252,7 @@ conn_finish(struct server *sv, struct conn *c, int end_stream)
 	if (end_stream && c->open)
 		stream_end(&c->s, &sv->text);
 	c->open = 0;
-	c->deadline = now_ms() + DRAIN_MS;
+	c->deadline = clock_ms() + DRAIN_MS;
 	if (conn_send(sv, c, sv->text.data, sv->text.len) == -1 ||
 	    fcgirec_end(&c->pending, c->request_id) == -1 ||
 	    conn_flush(sv, c) == -1 || c->pending.len == 0)
@@ -374,7 +366,7 @@ conn_start(struct server *sv, struct intake_done *d)
 		goto finish;
 	c->open = 1;
 	c->behind = c->s.cursor < sv->hub_cursor;
-	c->deadline = sv->cfg->lifetime_s ? now_ms() + (int64_t)1000 *
+	c->deadline = sv->cfg->lifetime_s ? clock_ms() + (int64_t)1000 *
 	    config_lifetime(sv->cfg, (unsigned)random()) : INT64_MAX;
 	if (conn_send_text(sv, c) == 0 && c->behind && c->pending.len == 0)
 		conn_catch_up(sv, c);
@@ -483,7 +475,7 @@ static void
 tick(struct server *sv)
 {
 	uint64_t n;
-	int64_t t = now_ms(), v;
+	int64_t t = clock_ms(), v;
 
 	if (read(sv->timer_fd, &n, sizeof(n)) == -1) {
 		/* EAGAIN: a spurious wake */
@@ -580,7 +572,7 @@ on_signal(struct server *sv)
 		epoll_ctl(sv->ep, EPOLL_CTL_DEL, sv->listen_fd, NULL);
 		sv->listening = 0;
 	}
-	sweep(sv, now_ms());
+	sweep(sv, clock_ms());
 }
 
 static void
@@ -673,7 +665,7 @@ server_run(const struct config *cfg, int listen_fd)
 	batch_init(&sv.hub);
 	batch_init(&sv.own);
 	buf_init(&sv.text);
-	srandom((unsigned)getpid() ^ (unsigned)now_ms());
+	srandom((unsigned)getpid() ^ (unsigned)clock_ms());
 	if (setup(&sv) == -1) {
 		logmsg("cannot start: %s", strerror(errno));
 		return 1;
@@ -688,7 +680,7 @@ server_run(const struct config *cfg, int listen_fd)
 		for (i = 0; i < n; i++)
 			dispatch(&sv, &ev[i]);
 		if (sv.stopping)
-			sweep(&sv, now_ms());
+			sweep(&sv, clock_ms());
 		bury(&sv);
 	}
 	while (sv.conns != NULL)

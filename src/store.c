@@ -139,20 +139,29 @@ out:
 	return rc;
 }
 
+/* Open, and read the schema version; a newer one than ours is refused. */
+static int
+open_versioned(struct store *s, const char *path, int oflags, int busy_ms,
+    int *v)
+{
+	int rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "cannot open database");
+	sqlite3_busy_timeout(s->db, busy_ms);
+	if ((rc = user_version(s, v)) != STORE_OK)
+		return rc;
+	return *v > store_migration_count ? too_new(s, *v) : STORE_OK;
+}
+
 static int
 open_writer(struct store *s, const char *path, int busy_ms)
 {
 	int rc, v;
 
-	rc = sqlite3_open_v2(path, &s->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc != SQLITE_OK)
-		return fail(s, rc, "cannot open database");
-	sqlite3_busy_timeout(s->db, busy_ms);
-	if ((rc = user_version(s, &v)) != STORE_OK)
+	if ((rc = open_versioned(s, path, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, busy_ms, &v)) != STORE_OK)
 		return rc;
-	if (v > store_migration_count)
-		return too_new(s, v);
 	if (v == store_migration_count)
 		return STORE_OK;	/* current: no write lock needed */
 	/* Only possible before the first table exists; lets prune give space back. */
@@ -176,14 +185,9 @@ open_reader(struct store *s, const char *path, int busy_ms)
 		seterr(s, "cannot open database: %s", strerror(errno));
 		return errno == ENOENT ? STORE_MISSING : STORE_ACCESS;
 	}
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK)
-		return fail(s, rc, "cannot open database");
-	sqlite3_busy_timeout(s->db, busy_ms);
-	if ((rc = user_version(s, &v)) != STORE_OK)
+	if ((rc = open_versioned(s, path, SQLITE_OPEN_READONLY, busy_ms, &v))
+	    != STORE_OK)
 		return rc;
-	if (v > store_migration_count)
-		return too_new(s, v);
 	if (v < store_migration_count) {
 		seterr(s, "database schema version %d is older than %d: run "
 		    "sse-push once to create or upgrade it", v,
