@@ -36,7 +36,15 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# The web servers' packages may start system instances on port 80; the
-# tests never use them: they start their own on free loopback ports.
+# The web servers' packages would start system instances, all on port 80,
+# and one failing to start fails the install. The tests never use them
+# (they start their own on free loopback ports), so forbid service starts
+# during the install the Debian way, unless the machine has its own policy.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e $policy ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy > /dev/null
+	$SUDO chmod 755 $policy
+	trap '$SUDO rm -f $policy' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends $missing > /dev/null
 browser_deps
