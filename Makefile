@@ -2,6 +2,7 @@
 # Plain make; see README.md. Variables follow the usual conventions.
 
 VERSION    = 0.1.0
+SHELL      = /bin/bash
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
@@ -97,6 +98,29 @@ $(B)/sseload: $(B)/tools/sseload.o $(B)/tools/sseparse.o $(B)/libsse.a
 $(B)/check_all: $(UNIT_OBJ) $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SQLITE_LIBS)
 
+# --- fuzzing (libFuzzer, clang) ---------------------------------------------
+# Each harness in tests/fuzz checks a property of one parser of outside input.
+# New inputs go to build/fuzz/corpus-NAME; tests/fuzz/corpus/NAME seeds them.
+FUZZ         = lastid request frame ingest
+FUZZ_SECONDS?= 60
+FUZZ_CC     ?= clang
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) tests/tools/sseparse.c build/core/schema.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all $(ALL_CPPFLAGS) -Itests/tools -o $@ $< \
+	    $(CORE_SRC) tests/tools/sseparse.c build/core/schema.c $(SQLITE_LIBS)
+
+fuzz: $(FUZZ:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZ); do \
+		mkdir -p build/fuzz/corpus-$$f; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+		    -print_final_stats=1 build/fuzz/corpus-$$f \
+		    tests/fuzz/corpus/$$f 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' ; \
+		[ $${PIPESTATUS[0]} -eq 0 ] || exit 1; \
+	done
+
 # --- tests --------------------------------------------------------------
 
 unit: $(B)/check_all
@@ -106,6 +130,7 @@ test: deps
 	$(MAKE) WERROR=1 all
 	$(MAKE) WERROR=1 unit
 	$(MAKE) B=build/san SAN=1 WERROR=1 unit
+	$(MAKE) fuzz FUZZ_SECONDS=5
 	tests/e2e/run.sh build
 
 deps:
@@ -142,5 +167,5 @@ demo: deps all
 clean:
 	rm -rf build
 
-.PHONY: all unit test deps install uninstall static demo clean
+.PHONY: all unit test fuzz deps install uninstall static demo clean
 -include $(wildcard $(B)/*/*.d)

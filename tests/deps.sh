@@ -3,7 +3,8 @@
 # is missing. Called by "make deps" (and so by "make test" and "make demo").
 set -e
 need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
-      curl procps iproute2 coreutils openssl nghttp2-client
+      clang libclang-rt-14-dev curl procps iproute2 coreutils openssl
+      nghttp2-client
       lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy
       chromium"
 # Node for the browser tests: the machine's own if it has one, else Debian's.

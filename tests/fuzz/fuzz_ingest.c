@@ -1,0 +1,76 @@
+/* fuzz_ingest.c - one sse-push batch line (its JSON too) into an in-memory
+ * event table: a valid line adds one row (none for blanks and comments),
+ * a refused one adds nothing and says why; what lands is valid. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "sse.h"
+#include "validate.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+
+static struct store st;
+static struct ingest in;
+
+static int64_t
+rows(void)
+{
+	sqlite3_stmt *q;
+	int64_t c;
+
+	sqlite3_prepare_v2(st.db, "SELECT count(*) FROM events", -1, &q, NULL);
+	sqlite3_step(q);
+	c = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return c;
+}
+
+static void
+check_last(void)
+{
+	sqlite3_stmt *q;
+	const char *data;
+
+	sqlite3_prepare_v2(st.db, "SELECT event, data FROM events ORDER BY id"
+	    " DESC LIMIT 1", -1, &q, NULL);
+	if (sqlite3_step(q) != SQLITE_ROW)
+		abort();
+	data = (const char *)sqlite3_column_text(q, 1);
+	if (!utf8_valid(data, strlen(data)) || strchr(data, '\r') ||
+	    !sse_field_safe((const char *)sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0)))
+		abort();
+	sqlite3_finalize(q);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	int64_t before;
+	int rc;
+
+	if (st.db == NULL) {
+		if (store_open(&st, ":memory:", 0, 0) != STORE_OK)
+			abort();
+		ingest_init(&in, &st);
+	}
+	if (n > 4096)
+		return 0;
+	store_begin(&st);
+	before = rows();
+	in.err[0] = '\0';
+	rc = ingest_line(&in, (const char *)d, n);
+	if (rc == INGEST_INVALID) {
+		if (in.err[0] == '\0' || rows() != before)
+			abort();
+	} else if (rc == STORE_OK) {
+		if (rows() != before && rows() != before + 1)
+			abort();
+		if (rows() == before + 1)
+			check_last();
+	} else
+		abort();
+	store_rollback(&st);
+	return 0;
+}
