@@ -61,13 +61,15 @@ struct server {
 	struct batch	 hub, own;
 	int64_t		 hub_cursor;
 	int64_t		 version;
-	int64_t		 next_poll, next_sweep, last_log;
+	int64_t		 next_poll, next_sweep, last_log, last_accept_log;
 	struct buf	 text;		/* scratch */
 	struct conn	*conns;
 	struct conn	*graveyard;	/* closed, still named by pending events */
 	int		 nconns;
 	int		 stopping;
 };
+
+static void resume_accept(struct server *);
 
 /* Tags for the non-stream descriptors in the epoll set. */
 static char tag_listen, tag_timer, tag_recheck, tag_sig, tag_wake, tag_watch;
@@ -495,6 +497,7 @@ tick(struct server *sv)
 	if (t >= sv->next_sweep || sv->stopping) {
 		sv->next_sweep = t + TICK_MS;
 		sweep(sv, t);
+		resume_accept(sv);
 	}
 }
 
@@ -510,25 +513,51 @@ arm_recheck(struct server *sv)
 
 /* --- accept and the loop ------------------------------------------------ */
 
+/* Stop polling the listen socket; tick() or collect() will resume it. */
+static void
+pause_accept(struct server *sv)
+{
+	if (!sv->listening)
+		return;
+	epoll_ctl(sv->ep, EPOLL_CTL_DEL, sv->listen_fd, NULL);
+	sv->listening = 0;
+}
+
+static void
+resume_accept(struct server *sv)
+{
+	if (sv->listening || sv->stopping || !intake_has_room(&sv->intake))
+		return;
+	if (ep_add(sv, sv->listen_fd, EPOLLIN, &tag_listen) == 0)
+		sv->listening = 1;
+}
+
 static void
 accept_all(struct server *sv)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &tag_listen };
 	int fd;
 
 	while (intake_has_room(&sv->intake)) {
 		fd = accept4(sv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				logmsg("accept: %s", strerror(errno));
-			return;
+		if (fd >= 0) {
+			intake_push(&sv->intake, fd);
+			continue;
 		}
-		intake_push(&sv->intake, fd);
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return;
+		/* Out of descriptors or memory: the socket stays readable,
+		 * so polling it now would spin. Leave the connection in the
+		 * backlog and try again on the next tick. */
+		if (clock_ms() - sv->last_accept_log >= 60000) {
+			logmsg("accept: %s (holding %d streams); will retry",
+			    strerror(errno), sv->nconns);
+			sv->last_accept_log = clock_ms();
+		}
+		pause_accept(sv);
+		return;
 	}
 	/* Full: leave the rest in the backlog until the intake catches up. */
-	epoll_ctl(sv->ep, EPOLL_CTL_DEL, sv->listen_fd, &ev);
-	sv->listening = 0;
+	pause_accept(sv);
 }
 
 static void
@@ -541,10 +570,7 @@ collect(struct server *sv)
 		conn_start(sv, d);
 		free(d);
 	}
-	if (!sv->listening && !sv->stopping && intake_has_room(&sv->intake)) {
-		ep_add(sv, sv->listen_fd, EPOLLIN, &tag_listen);
-		sv->listening = 1;
-	}
+	resume_accept(sv);
 }
 
 static void
@@ -568,10 +594,7 @@ on_signal(struct server *sv)
 	}
 	if (!sv->stopping)
 		return;
-	if (sv->listening) {
-		epoll_ctl(sv->ep, EPOLL_CTL_DEL, sv->listen_fd, NULL);
-		sv->listening = 0;
-	}
+	pause_accept(sv);
 	sweep(sv, clock_ms());
 }
 

@@ -43,4 +43,31 @@ rc=$?
 sed 's/^/# /' "$T/crash.out" | tail -1
 check "after kill -9, every client got all 200 events exactly once" [ "$rc" = 0 ]
 check "... and they did reconnect" grep -q 'reconnects=[1-9]' "$T/crash.out"
+# Out of descriptors: the extra clients wait in the backlog, the process
+# does not spin on the readable listen socket, and once streams are
+# released (heartbeat 1 s) new clients are served.
+# It takes over lighttpd's /tcp/ backend port.
+kill "$TCP_PID"; wait "$TCP_PID" 2>/dev/null
+( ulimit -n 600; SSE_HEARTBEAT=1 exec "$BUILD/sse-fcgi" -d "$DB" \
+    -l "127.0.0.1:$FCGI_PORT" 2> "$T/starved.log" ) &
+STARVED=$!
+track $STARVED
+wait_for 5 sh -c "ss -tln | grep -q ':$FCGI_PORT '"
+sleep 1	# lighttpd retries a backend it saw fail after a second
+"$BUILD/sseload" -p "$HTTP_PORT" -u /tcp/ -n 700 -c 1 -t 30 > "$T/starve.out" &
+LOAD=$!
+track $LOAD
+check "descriptors run out: it says so once" wait_for 20 grep -q "accept: Too many open files" "$T/starved.log"
+cpu() { awk '{print $14 + $15}' "/proc/$STARVED/stat"; }
+c0=$(cpu); sleep 2; c1=$(cpu)
+echo "# starved sse-fcgi used $((c1 - c0)) CPU ticks in 2 s"
+check "descriptors run out: no busy loop (under 50 of 200 ticks)" [ $((c1 - c0)) -lt 50 ]
+kill $LOAD; wait $LOAD 2>/dev/null
+"$BUILD/sseload" -p "$HTTP_PORT" -u /tcp/ -n 5 -c 1 -t 30 > "$T/after.out" &
+LOAD=$!
+track $LOAD
+check "descriptors free again: new clients get in" wait_for 20 grep -q '^ready 5' "$T/after.out"
+push AAPL 3
+wait $LOAD
+check "... and get events" [ $? = 0 ]
 finish
