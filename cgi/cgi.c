@@ -68,7 +68,6 @@ struct loop {
 	struct watch	 w;
 	struct batch	 b;
 	struct buf	 out;
-	int64_t		 version;
 };
 
 /* Send every row after the cursor; 1 if the stream must end (replay spent). */
@@ -115,17 +114,6 @@ wait_change(struct loop *l, int64_t until)
 	return 0;
 }
 
-static int
-changed_by_version(struct loop *l)
-{
-	int64_t v;
-
-	if (store_data_version(&l->st, &v) != STORE_OK || v == l->version)
-		return 0;
-	l->version = v;
-	return 1;
-}
-
 static void
 run(struct loop *l)
 {
@@ -139,7 +127,6 @@ run(struct loop *l)
 	if (watch_open(&l->w, cfg->db) == -1)
 		fprintf(stderr, "sse.cgi: inotify unavailable (%s): checking "
 		    "every %d ms\n", strerror(errno), cfg->poll_ms);
-	changed_by_version(l);
 	for (;;) {
 		if ((r = catch_up(l)) != 0 || stopping || t >= end)
 			break;
@@ -153,10 +140,10 @@ run(struct loop *l)
 		/* WAL frames land before the commit is published in -shm, so a
 		 * wake can come a moment early: look once more shortly after. */
 		recheck = r == 1 ? t + 20 : -1;
-		if (t >= poll_at) {
-			changed_by_version(l);
+		/* Where inotify cannot see writes (network file systems), this
+		 * wake is the fallback: the catch-up query is the check. */
+		if (t >= poll_at)
 			poll_at = t + cfg->poll_ms;
-		}
 		if (t >= beat) {
 			stream_heartbeat(&l->out);
 			beat = t + (int64_t)cfg->heartbeat_s * 1000;

@@ -11,22 +11,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
-struct got {
-	int n;
-	struct buf data, type, id;
-};
-
-static void
-on_msg(void *ctx, const struct sse_msg *m)
-{
-	struct got *g = ctx;
-
-	g->n++;
-	buf_append(&g->data, m->data, m->data_len);
-	buf_appends(&g->type, m->type);
-	buf_appends(&g->id, m->last_id);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -37,9 +21,9 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	size_t dlen = n - (nul ? nlen + 1 : 0);
 	struct buf wire, want;
 	struct sseparse p;
-	struct got g;
+	struct sse_last g;
 
-	memset(&g, 0, sizeof(g));
+	sse_last_init(&g);
 	buf_init(&wire);
 	buf_init(&want);
 	if (nlen > SSE_EVENT_MAX)
@@ -62,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		}
 		buf_append(&want, &c, 1);
 	}
-	sseparse_init(&p, on_msg, &g);
+	sseparse_init(&p, sse_last_fn, &g);
 	sseparse_feed(&p, wire.data, wire.len);
 	sseparse_release(&p);
 	/* An empty name is "message" to a browser, like no name at all. */
@@ -74,8 +58,6 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 out:
 	buf_release(&wire);
 	buf_release(&want);
-	buf_release(&g.data);
-	buf_release(&g.type);
-	buf_release(&g.id);
+	sse_last_release(&g);
 	return 0;
 }

@@ -137,3 +137,34 @@ sseparse_feed(struct sseparse *p, const char *s, size_t n)
 	}
 	return 0;
 }
+
+void
+sse_last_init(struct sse_last *l)
+{
+	l->n = 0;
+	buf_init(&l->data);
+	buf_init(&l->type);
+	buf_init(&l->id);
+}
+
+void
+sse_last_release(struct sse_last *l)
+{
+	buf_release(&l->data);
+	buf_release(&l->type);
+	buf_release(&l->id);
+}
+
+void
+sse_last_fn(void *ctx, const struct sse_msg *m)
+{
+	struct sse_last *l = ctx;
+
+	l->n++;
+	buf_clear(&l->data);
+	buf_append(&l->data, m->data, m->data_len);
+	buf_clear(&l->type);
+	buf_appends(&l->type, m->type);
+	buf_clear(&l->id);
+	buf_appends(&l->id, m->last_id);
+}

@@ -34,4 +34,15 @@ void	sseparse_release(struct sseparse *p);
 /* Feed bytes as they arrive; dispatches through fn. Returns 0 or -1 (ENOMEM). */
 int	sseparse_feed(struct sseparse *p, const char *s, size_t n);
 
+/* For tests: how many messages a parser dispatched, and a copy of the last. */
+struct sse_last {
+	int		 n;
+	struct buf	 data, type, id;
+};
+
+void	sse_last_init(struct sse_last *l);
+void	sse_last_release(struct sse_last *l);
+/* An sseparse_fn whose ctx is a struct sse_last. */
+void	sse_last_fn(void *ctx, const struct sse_msg *m);
+
 #endif

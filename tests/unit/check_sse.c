@@ -96,25 +96,6 @@ START_TEST(test_frame_wire)
 }
 END_TEST
 
-struct got {
-	int n;
-	struct buf data, type, id;
-};
-
-static void
-on_msg(void *ctx, const struct sse_msg *m)
-{
-	struct got *g = ctx;
-
-	g->n++;
-	buf_clear(&g->data);
-	buf_append(&g->data, m->data, m->data_len);
-	buf_clear(&g->type);
-	buf_appends(&g->type, m->type);
-	buf_clear(&g->id);
-	buf_appends(&g->id, m->last_id);
-}
-
 /* Whatever the payload, a browser gets back exactly one event with the
  * payload's lines joined by LF: no injected field, no early end. */
 static const char *payloads[] = {
@@ -148,14 +129,14 @@ START_TEST(test_roundtrip)
 	size_t n = (_i == 13) ? 7 : strlen(p);	/* case 13 holds a NUL */
 	struct buf wire, want;
 	struct sseparse ps;
-	struct got g;
+	struct sse_last g;
 
-	memset(&g, 0, sizeof(g));
+	sse_last_init(&g);
 	buf_init(&wire);
 	buf_init(&want);
 	ck_assert_int_eq(sse_comment(&wire, "ok"), 0);
 	ck_assert_int_eq(sse_event(&wire, 77, "evt", p, n), 0);
-	sseparse_init(&ps, on_msg, &g);
+	sseparse_init(&ps, sse_last_fn, &g);
 	/* Byte by byte: line ends split across reads must not matter. */
 	for (size_t i = 0; i < wire.len; i++)
 		sseparse_feed(&ps, wire.data + i, 1);
@@ -168,9 +149,7 @@ START_TEST(test_roundtrip)
 	sseparse_release(&ps);
 	buf_release(&wire);
 	buf_release(&want);
-	buf_release(&g.data);
-	buf_release(&g.type);
-	buf_release(&g.id);
+	sse_last_release(&g);
 }
 END_TEST
 
@@ -229,13 +208,13 @@ END_TEST
 START_TEST(test_priming_parses)
 {
 	struct sseparse ps;
-	struct got g;
+	struct sse_last g;
 	struct buf b;
 
-	memset(&g, 0, sizeof(g));
+	sse_last_init(&g);
 	buf_init(&b);
 	sse_id_only(&b, 9);
-	sseparse_init(&ps, on_msg, &g);
+	sseparse_init(&ps, sse_last_fn, &g);
 	sseparse_feed(&ps, b.data, b.len);
 	ck_assert_int_eq(g.n, 0);
 	ck_assert_str_eq(ps.last_id.data, "9");
