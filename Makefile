@@ -41,10 +41,11 @@ CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
              src/fcgirec.c src/simulate.c src/clock.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)
-UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o
+UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o \
+             $(B)/tools/sseconn.o $(B)/bench/stats.o $(B)/bench/procstat.o
 
 PROGS      = $(B)/sse-push $(B)/sse.cgi $(B)/sse-fcgi
-TOOLS      = $(B)/sseload
+TOOLS      = $(B)/sseload $(B)/ssebench
 
 all: $(PROGS) $(TOOLS)
 
@@ -86,17 +87,27 @@ $(B)/sse-fcgi: $(B)/fcgi/main.o $(B)/fcgi/server.o $(B)/fcgi/intake.o $(B)/libss
 
 $(B)/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -Itests/tools $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) -Itests/tools -Ibench $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(B)/tools/%.o: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Itests/tools $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/sseload: $(B)/tools/sseload.o $(B)/tools/sseparse.o $(B)/libsse.a
+$(B)/sseload: $(B)/tools/sseload.o $(B)/tools/sseconn.o $(B)/tools/sseparse.o $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
+$(B)/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Itests/tools $(ALL_CFLAGS) -c -o $@ $<
+
+BENCH_OBJ  = $(B)/bench/stats.o $(B)/bench/procstat.o
+
+$(B)/ssebench: $(B)/bench/ssebench.o $(BENCH_OBJ) $(B)/tools/sseconn.o \
+    $(B)/tools/sseparse.o $(B)/libsse.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+
 $(B)/check_all: $(UNIT_OBJ) $(B)/libsse.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SQLITE_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(SQLITE_LIBS) -lm
 
 # --- fuzzing (libFuzzer, clang) ---------------------------------------------
 # Each harness in tests/fuzz checks a property of one parser of outside input.

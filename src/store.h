@@ -27,6 +27,17 @@ enum store_rc {
 #define STORE_READONLY	0x1
 #define STORE_BUSY_MS	10000	/* default busy timeout */
 
+/*
+ * Inside a write transaction nobody else can insert, so the last price of
+ * each symbol is remembered there instead of read back for every row of a
+ * batch. Symbols beyond the table's size are simply looked up.
+ */
+#define STORE_PRICE_SLOTS	128
+struct store_price {
+	char		 symbol[17];	/* SYMBOL_MAX + 1; "" = free slot */
+	char		 price[32];
+};
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*read_after;
@@ -36,6 +47,8 @@ struct store {
 	sqlite3_stmt	*insert_price;
 	sqlite3_stmt	*insert_event;
 	int		 flags;
+	int		 in_tx;		/* the price cache is valid */
+	struct store_price prices[STORE_PRICE_SLOTS];
 	char		 err[512];
 };
 

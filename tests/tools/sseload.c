@@ -18,15 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sseparse.h"
-
-enum { S_HEAD, S_SIZE, S_DATA, S_DATA_END, S_RAW, S_DONE };
+#include "sseconn.h"
 
 struct client {
-	int		 fd, state, chunked, ready, status, done;
-	size_t		 chunk_left;
-	struct buf	 in;		/* head or chunk-size line */
-	struct sseparse	 p;
+	int		 fd, ready, done;
+	struct sseconn	 conn;
 	long long	 last_id;
 	long		 events, dups, reorders;
 };
@@ -66,87 +62,13 @@ on_msg(void *ctx, const struct sse_msg *m)
 	}
 }
 
-static void feed(struct client *c, const char *p, size_t n);
-
-static void
-body(struct client *c, const char *p, size_t n)
-{
-	sseparse_feed(&c->p, p, n);
-	if (!c->ready && (c->p.comments > 0 || c->events > 0)) {
-		c->ready = 1;
-		nready++;
-	}
-}
-
-/* Parse the response head once complete; -1 on a non-200 answer. */
-static int
-head(struct client *c)
-{
-	char *end = strstr(c->in.data, "\r\n\r\n");
-	size_t used;
-
-	if (end == NULL)
-		return 0;
-	if (sscanf(c->in.data, "HTTP/1.%*c %d", &c->status) != 1 ||
-	    c->status != 200)
-		return -1;
-	c->chunked = strcasestr(c->in.data, "transfer-encoding: chunked") &&
-	    strcasestr(c->in.data, "transfer-encoding: chunked") < end;
-	used = (size_t)(end + 4 - c->in.data);
-	c->state = c->chunked ? S_SIZE : S_RAW;
-	{
-		struct buf rest;
-		buf_init(&rest);
-		buf_append(&rest, c->in.data + used, c->in.len - used);
-		buf_clear(&c->in);
-		if (rest.len > 0)
-			feed(c, rest.data, rest.len);
-		buf_release(&rest);
-	}
-	return 0;
-}
-
 static void
 feed(struct client *c, const char *p, size_t n)
 {
-	while (n > 0 && c->state != S_DONE) {
-		switch (c->state) {
-		case S_HEAD:
-			buf_append(&c->in, p, n);
-			n = 0;
-			if (head(c) == -1)
-				c->state = S_DONE;
-			break;
-		case S_RAW:
-			body(c, p, n);
-			n = 0;
-			break;
-		case S_SIZE:
-			buf_append(&c->in, p, 1);
-			p++, n--;
-			if (c->in.len >= 2 && c->in.data[c->in.len - 2] == '\r' &&
-			    c->in.data[c->in.len - 1] == '\n') {
-				c->chunk_left = strtoul(c->in.data, NULL, 16);
-				buf_clear(&c->in);
-				c->state = c->chunk_left ? S_DATA : S_DONE;
-			}
-			break;
-		case S_DATA: {
-			size_t k = n < c->chunk_left ? n : c->chunk_left;
-			body(c, p, k);
-			p += k, n -= k;
-			if ((c->chunk_left -= k) == 0) {
-				c->state = S_DATA_END;
-				c->chunk_left = 2;
-			}
-			break;
-		}
-		case S_DATA_END:
-			p++, n--;
-			if (--c->chunk_left == 0)
-				c->state = S_SIZE;
-			break;
-		}
+	sseconn_feed(&c->conn, p, n);
+	if (!c->ready && (c->conn.p.comments > 0 || c->events > 0)) {
+		c->ready = 1;
+		nready++;
 	}
 }
 
@@ -154,26 +76,21 @@ feed(struct client *c, const char *p, size_t n)
 static int
 dial(struct client *c, long long cursor)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_port = htons((uint16_t)g_port) };
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-	char req[1024], lei[64] = "";
-	int n;
+	char lei[32];
+	struct buf req;
+	int ok;
 
-	if (cursor >= 0)
-		snprintf(lei, sizeof(lei), "Last-Event-ID: %lld\r\n", cursor);
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%d\r\n"
-	    "Accept: text/event-stream\r\n%s\r\n", g_path, g_addr, g_port, lei);
-	inet_pton(AF_INET, g_addr, &sin.sin_addr);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd == -1 || connect(c->fd, (struct sockaddr *)&sin,
-	    sizeof(sin)) == -1 || write(c->fd, req, (size_t)n) != n)
+	snprintf(lei, sizeof(lei), "%lld", cursor);
+	buf_init(&req);
+	sseconn_reset(&c->conn);
+	c->fd = sseconn_dial(g_addr, g_port, 0);
+	ok = c->fd != -1 && sseconn_request(&req, g_addr, g_port, g_path,
+	    cursor >= 0 ? lei : NULL) == 0 &&
+	    write(c->fd, req.data, req.len) == (ssize_t)req.len;
+	buf_release(&req);
+	if (!ok)
 		return -1;
-	c->state = S_HEAD;
-	c->status = 0;
-	buf_clear(&c->in);
-	sseparse_release(&c->p);
-	sseparse_init(&c->p, on_msg, c);
 	return epoll_ctl(g_ep, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
@@ -240,9 +157,8 @@ main(int argc, char **argv)
 	cl = calloc((size_t)n, sizeof(*cl));
 	g_ep = ep = epoll_create1(EPOLL_CLOEXEC);
 	for (i = 0; i < n; i++) {
-		buf_init(&cl[i].in);
 		cl[i].last_id = lei ? strtoll(lei, NULL, 10) : -1;
-		sseparse_init(&cl[i].p, on_msg, &cl[i]);
+		sseconn_init(&cl[i].conn, on_msg, &cl[i]);
 		if (dial(&cl[i], lei ? cl[i].last_id : -1) == -1) {
 			fprintf(stderr, "sseload: connection %d: %s\n", i,
 			    strerror(errno));
@@ -282,7 +198,7 @@ main(int argc, char **argv)
 			/* The response ended (a clean end, or a non-200 such as
 			 * a 503 while the responder restarts): a browser would
 			 * reconnect after its retry delay. */
-			if (c->state == S_DONE && !c->done) {
+			if (c->conn.state == SC_DONE && !c->done) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 				close(c->fd);
 				c->fd = -1;
@@ -292,7 +208,7 @@ main(int argc, char **argv)
 					continue;
 				}
 				reconnects++;
-				usleep(c->status == 200 ? 0 : 100000);
+				usleep(c->conn.status == 200 ? 0 : 100000);
 				while (dial(c, c->last_id) == -1 &&
 				    now_ms() < deadline) {
 					if (c->fd != -1)
@@ -312,11 +228,10 @@ main(int argc, char **argv)
 		dups += cl[i].dups;
 		reorders += cl[i].reorders;
 		short_ += cl[i].events < want;
-		bad += cl[i].status != 200 && !reconnect;
+		bad += cl[i].conn.status != 200 && !reconnect;
 		if (cl[i].fd != -1)
 			close(cl[i].fd);
-		sseparse_release(&cl[i].p);
-		buf_release(&cl[i].in);
+		sseconn_release(&cl[i].conn);
 	}
 	printf("conns=%d ready=%d events=%ld short=%ld dup=%ld reorder=%ld "
 	    "non200=%ld reconnects=%ld\n", n, nready, total, short_, dups,

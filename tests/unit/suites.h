@@ -13,6 +13,7 @@ Suite	*ingest_suite(void);
 Suite	*request_suite(void);
 Suite	*stream_suite(void);
 Suite	*misc_suite(void);
+Suite	*bench_suite(void);
 
 /* A fresh path for a temporary database under $TMPDIR; removed by rm_db. */
 void	 tmp_db(char *path, size_t size);

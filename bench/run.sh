@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# run.sh quick|full [BUILD_DIR] - the benchmarks: sse-fcgi and sse.cgi
+# against the PHP polling loop (php-fpm and php-cgi, same lighttpd, same
+# SQLite file) and nchan (nginx module, in memory), scenario by scenario.
+# Every figure lands in $OUT/results.txt as "SCENARIO SYSTEM key=value...";
+# bench/report.sh turns that into the table and the plots.
+set -u
+MODE=${1:-quick}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$TOP/${2:-build}
+OUT=${OUT:-$TOP/build/bench-$MODE}
+T=$(mktemp -d "${TMPDIR:-/tmp}/sse-bench.XXXXXX")
+chmod 755 "$T"
+DB=$T/events.db
+PIDS=()
+BENCH=$BUILD/ssebench
+PUSH="$BUILD/sse-push -q -d $DB -e bench -m"
+# Every process here may need thousands of descriptors.
+ulimit -n "$(ulimit -Hn)"
+MAXFDS=$(ulimit -n)
+
+case $MODE in
+quick)	RATE=10 PUBLISH=5 IDLE=10 FAN="100 1000" PHP_FAN=100 CGI_N=50
+	CGI_IDLE=5 BACKLOG=100000 NCHAN_BACKLOG=2000 LAT_SECONDS=5 SPAWNS=20 ;;
+full)	RATE=10 PUBLISH=20 IDLE=60 FAN="1000 10000" PHP_FAN=1000 CGI_N=200
+	CGI_IDLE=30 BACKLOG=1000000 NCHAN_BACKLOG=20000 LAT_SECONDS=20 SPAWNS=50 ;;
+*)	echo "usage: bench/run.sh quick|full [build-dir]" >&2; exit 64 ;;
+esac
+
+stop() {
+	trap - INT TERM EXIT
+	[ ${#PIDS[@]} -gt 0 ] && kill "${PIDS[@]}" 2>/dev/null
+	sleep 0.5
+	pkill -9 -f "$T/" 2>/dev/null
+	[ ${#PIDS[@]} -gt 0 ] && kill -9 "${PIDS[@]}" 2>/dev/null
+	wait 2>/dev/null
+	[ -n "${KEEP:-}" ] && echo "bench: kept $T" >&2 || rm -rf "$T"
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "bench: $*" >&2; }
+port() { "$BUILD/sseload" -F; }
+up() { local i; for i in $(seq 250); do curl -s -o /dev/null "$1" && return 0; sleep 0.02; done; say "not up: $1"; exit 1; }
+render() { # render TEMPLATE OUTPUT NAME=VALUE...
+	local in=$1 out=$2 kv args=(); shift 2
+	for kv in T=$T DB=$DB "$@"; do args+=(-e "s#@${kv%%=*}@#${kv#*=}#g"); done
+	sed "${args[@]}" "$in" > "$out"
+}
+
+# record SCENARIO SYSTEM KEY=VALUE...: one line of results.
+record() { echo "$*" >> "$OUT/results.txt"; echo "$*"; }
+
+start_all() {
+	"$BUILD/sse-push" -q -d "$DB" -e bench -m "0 0"
+	mkdir -p "$T/www" "$T/cgi" "$T/php"
+	cp "$BUILD/sse.cgi" "$T/cgi/sse.cgi"
+	cp "$TOP/bench/peers/poll.php" "$T/php/poll.php"
+	cp "$TOP/bench/peers/poll.php" "$T/cgi/poll.php"
+	SSE_DB=$DB SSE_LIFETIME=3600 SSE_MAX_STREAMS=30000 \
+	    SSE_MAX_REPLAY=$((BACKLOG * 2)) \
+	    "$BUILD/sse-fcgi" -l "unix:$T/sse.sock" 2> "$T/sse-fcgi.log" &
+	PIDS+=($!)
+	local max=$((PHP_FAN > CGI_N ? PHP_FAN : CGI_N))
+	render "$TOP/bench/peers/php-fpm.conf.in" "$T/php-fpm.conf" MAX=$((max + 10))
+	php-fpm8.2 -R -F -n -y "$T/php-fpm.conf" -d extension=sqlite3 \
+	    2> "$T/php-fpm.stderr" &
+	PIDS+=($!)
+	HTTP=$(port)
+	render "$TOP/bench/peers/lighttpd.conf.in" "$T/lighttpd.conf" PORT=$HTTP \
+	    MAXFDS=$MAXFDS MAXCONN=$((MAXFDS / 2 - 64))
+	lighttpd -D -f "$T/lighttpd.conf" 2> "$T/lighttpd.stderr" &
+	PIDS+=($!)
+	up "http://127.0.0.1:$HTTP/"
+}
+
+# nchan starts fresh for each use: FIRST is where new subscribers begin.
+start_nchan() {
+	stop_nchan
+	NCHAN=$(port)
+	render "$TOP/bench/peers/nchan.conf.in" "$T/nchan.conf" PORT=$NCHAN FIRST=$1
+	nginx -c "$T/nchan.conf" -e "$T/nchan-error.log" 2> "$T/nchan.stderr" &
+	NCHAN_PID=$!
+	PIDS+=($NCHAN_PID)
+	up "http://127.0.0.1:$NCHAN/pub"
+}
+stop_nchan() {
+	[ -n "${NCHAN_PID:-}" ] || return 0
+	kill "$NCHAN_PID" 2>/dev/null
+	wait "$NCHAN_PID" 2>/dev/null
+	NCHAN_PID=
+}
+
+OURS_URL() { echo "http://127.0.0.1:$HTTP/sse"; }
+PHP_URL() { echo "http://127.0.0.1:$HTTP/php/poll.php"; }
+
+# 1. latency: one client, RATE events/s, one publish per event.
+s_latency() {
+	say "1 latency: 1 client, $RATE events/s, $LAT_SECONDS s"
+	record latency ours $("$BENCH" load -n 1 -r $RATE -d $LAT_SECONDS \
+	    -s "$PUSH" -P sse-fcgi -o "$OUT/cdf-latency-ours.txt" "$(OURS_URL)")
+	record latency php $("$BENCH" load -n 1 -r $RATE -d $LAT_SECONDS \
+	    -s "$PUSH" -P php-fpm8.2 -o "$OUT/cdf-latency-php.txt" "$(PHP_URL)")
+	start_nchan newest
+	record latency nchan $("$BENCH" load -n 1 -r $RATE -d $LAT_SECONDS \
+	    -p /pub -P nginx -o "$OUT/cdf-latency-nchan.txt" \
+	    "http://127.0.0.1:$NCHAN/sub")
+	stop_nchan
+}
+
+# 2+3. fan-out, then idle: N clients, RATE events/s, then no events.
+s_fanout() {
+	local n idle
+	for n in $FAN; do
+		idle=0
+		[ "$n" = "${FAN##* }" ] && idle=$IDLE
+		say "2 fan-out: $n clients on sse-fcgi, then ${idle}s idle"
+		record "fanout-$n" ours $("$BENCH" load -n "$n" -r $RATE \
+		    -d $PUBLISH -i $idle -s "$PUSH" -P sse-fcgi \
+		    -o "$OUT/cdf-fanout-$n-ours.txt" "$(OURS_URL)")
+		say "2 fan-out: $n clients on nchan, then ${idle}s idle"
+		start_nchan newest
+		record "fanout-$n" nchan $("$BENCH" load -n "$n" -r $RATE \
+		    -d $PUBLISH -i $idle -p /pub -P nginx \
+		    -o "$OUT/cdf-fanout-$n-nchan.txt" \
+		    "http://127.0.0.1:$NCHAN/sub")
+		stop_nchan
+	done
+	say "2 fan-out: $PHP_FAN clients on php-fpm, then ${IDLE}s idle"
+	record "fanout-$PHP_FAN" php $("$BENCH" load -n $PHP_FAN -r $RATE \
+	    -d $PUBLISH -i $IDLE -s "$PUSH" -P php-fpm8.2 -t 600 \
+	    -o "$OUT/cdf-fanout-$PHP_FAN-php.txt" "$(PHP_URL)")
+}
+
+# 5. writer: a batch from stdin, and single calls.
+s_writer() {
+	local start end
+	say "5 writer: sse-push batch of $BACKLOG rows"
+	awk -v n=$BACKLOG 'BEGIN { for (i = 0; i < n; i++)
+	    printf "SYM%d %d.%02d\n", i % 50, 100 + i % 7, i % 100 }' \
+	    > "$T/batch.txt"
+	start=$(date +%s%N)
+	"$BUILD/sse-push" -q -d "$DB" -b < "$T/batch.txt" || say "batch failed"
+	end=$(date +%s%N)
+	record writer ours rows=$BACKLOG seconds=$(awk -v ns=$((end - start)) \
+	    'BEGIN { printf "%.3f", ns / 1e9 }') rows_per_s=$(awk -v n=$BACKLOG \
+	    -v ns=$((end - start)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+	say "5 writer: $SPAWNS single sse-push calls (a responder holds the db)"
+	record single-push ours $("$BENCH" spawn -n $SPAWNS $PUSH "1 1")
+	say "5 writer: $SPAWNS single nchan publishes (curl)"
+	start_nchan newest
+	record single-push nchan $("$BENCH" spawn -n $SPAWNS /usr/bin/curl -s \
+	    -o /dev/null -d "1 1" "http://127.0.0.1:$NCHAN/pub")
+	stop_nchan
+}
+
+# 4. backlog: one client replays everything from Last-Event-ID: 0.
+s_backlog() {
+	say "4 backlog: replay $BACKLOG rows"
+	record backlog ours $("$BENCH" load -n 1 -L 0 -x $BACKLOG -t 120 \
+	    "$(OURS_URL)")
+	record backlog php $("$BENCH" load -n 1 -L 0 -x $BACKLOG -t 300 \
+	    "$(PHP_URL)")
+	start_nchan oldest
+	say "4 backlog: nchan, $NCHAN_BACKLOG messages published first"
+	"$BENCH" load -n 1 -r 2000 -d $((NCHAN_BACKLOG / 2000)) -p /pub \
+	    "http://127.0.0.1:$NCHAN/sub" > /dev/null
+	record backlog nchan $("$BENCH" load -n 1 -x $NCHAN_BACKLOG -t 120 \
+	    "http://127.0.0.1:$NCHAN/sub")
+	stop_nchan
+}
+
+# 6. CGI: N held streams, idle; each is a process.
+s_cgi() {
+	say "6 CGI: $CGI_N clients through sse.cgi, ${CGI_IDLE}s idle"
+	record "cgi-$CGI_N" ours $("$BENCH" load -n $CGI_N -i $CGI_IDLE \
+	    -P sse.cgi "http://127.0.0.1:$HTTP/cgi/sse.cgi")
+	say "6 CGI: $CGI_N clients through php-cgi, ${CGI_IDLE}s idle"
+	record "cgi-$CGI_N" php $("$BENCH" load -n $CGI_N -i $CGI_IDLE \
+	    -P php-cgi "http://127.0.0.1:$HTTP/cgi/poll.php")
+}
+
+mkdir -p "$OUT"
+: > "$OUT/results.txt"
+{
+	echo "mode=$MODE date=$(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') cores=$(nproc) mem=$(free -g | awk '/Mem:/ {print $2}')GiB"
+	echo "kernel=$(uname -r) sqlite=$(sqlite3 --version | cut -d' ' -f1) lighttpd=$(lighttpd -v 2>&1 | sed -n 's#.*lighttpd/\([^ ]*\).*#\1#p' | head -1) nginx=$(nginx -v 2>&1 | sed 's#.*/##') nchan=$(dpkg-query -W -f='${Version}' libnginx-mod-nchan) php=$(php-fpm8.2 -v | head -1 | cut -d' ' -f2)"
+} > "$OUT/machine.txt"
+start_all
+for s in ${SCENARIOS:-latency fanout cgi writer backlog}; do s_$s; done
+say "done: $OUT/results.txt"

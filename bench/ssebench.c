@@ -1,0 +1,560 @@
+/*
+ * ssebench - measure an SSE endpoint from the client side.
+ *
+ *   ssebench load [options] URL    many streams from one epoll loop, a
+ *                                  publisher beside them, one result line
+ *   ssebench spawn -n N CMD...     run CMD N times, print its wall time
+ *
+ * Every published event carries "SEQ USEC" (stats.h): the delay of each
+ * event on each stream is measured from the moment publishing began (just
+ * before sse-push is spawned, or before the publish request is sent) to its
+ * arrival. The responder's cost comes from /proc (procstat.h), sampled
+ * around each phase. Output is one line of key=value pairs for bench/run.sh.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "procstat.h"
+#include "sseconn.h"
+#include "stats.h"
+
+extern char **environ;
+
+enum { C_IDLE, C_CONNECTING, C_SENT, C_READY, C_CLOSED };
+#define PUB_TAG	(1ULL << 40)	/* epoll data of a publish request's socket */
+
+struct client {
+	int		 fd, state;
+	struct sseconn	 conn;
+	int64_t		 last_seq, got, events;
+	long		 dups, reorders;
+	int64_t		 done_us;	/* backlog mode: arrival of the last one */
+};
+
+static struct {
+	const char	*addr, *path, *lei, *push, *pub, *cdf;
+	int		 port, clients, inflight, timeout;
+	double		 rate, duration, idle;
+	long		 expect;
+	const char	*procs[8];
+} o = { .addr = "127.0.0.1", .clients = 1, .inflight = 256, .timeout = 60 };
+
+static struct client *cl;
+static int ep, nready, nfailed, nclosed, nchildren, nbacklog_done;
+static int64_t published, push_failed;
+static struct samples lat;
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+on_msg(void *ctx, const struct sse_msg *m)
+{
+	struct client *c = ctx;
+	int64_t seq, usec, t = now_us();
+
+	if (++c->events == o.expect) {
+		c->done_us = t;
+		nbacklog_done++;
+	}
+	if (payload_parse(m->data, m->data_len, &seq, &usec) == -1)
+		return;
+	if (seq > c->last_seq) {
+		c->got++;
+		samples_add(&lat, t - usec);
+	} else if (seq == c->last_seq)
+		c->dups++;
+	else
+		c->reorders++;
+	c->last_seq = seq;
+}
+
+static void
+fail_client(struct client *c, int closed)
+{
+	if (c->fd != -1) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (c->state == C_READY && closed)
+		nclosed++;
+	else if (c->state != C_READY)
+		nfailed++;
+	c->state = C_CLOSED;
+}
+
+static void
+dial(struct client *c)
+{
+	struct epoll_event ev = { .events = EPOLLOUT,
+	    .data.u64 = (uint64_t)(c - cl) };
+
+	c->fd = sseconn_dial(o.addr, o.port, 1);
+	if (c->fd == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) == -1) {
+		fail_client(c, 0);
+		return;
+	}
+	c->state = C_CONNECTING;
+}
+
+/* The connection is up: send the request, then wait for the stream. */
+static void
+send_request(struct client *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+	    .data.u64 = (uint64_t)(c - cl) };
+	struct buf req;
+	int err = 0;
+	socklen_t len = sizeof(err);
+	ssize_t n;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err) {
+		fail_client(c, 0);
+		return;
+	}
+	buf_init(&req);
+	sseconn_request(&req, o.addr, o.port, o.path, o.lei);
+	n = write(c->fd, req.data, req.len) - (ssize_t)req.len;
+	buf_release(&req);
+	if (n != 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) == -1) {
+		fail_client(c, 0);
+		return;
+	}
+	c->state = C_SENT;
+}
+
+static void
+readable(struct client *c)
+{
+	char b[65536];
+	ssize_t n = read(c->fd, b, sizeof(b));
+
+	if (n <= 0) {
+		if (n == -1 && errno == EAGAIN)
+			return;
+		fail_client(c, 1);
+		return;
+	}
+	sseconn_feed(&c->conn, b, (size_t)n);
+	if (c->state == C_SENT && (c->conn.p.comments > 0 || c->events > 0)) {
+		c->state = C_READY;
+		nready++;
+	}
+	if (c->conn.state == SC_DONE)
+		fail_client(c, 1);
+}
+
+/* A publish request's answer: read it, note a non-2xx, close. */
+static void
+pub_readable(int fd)
+{
+	char b[4096];
+	ssize_t n = read(fd, b, sizeof(b) - 1);
+	int status;
+
+	if (n > 0) {
+		b[n] = '\0';
+		if (sscanf(b, "HTTP/1.%*c %d", &status) == 1 &&
+		    (status < 200 || status > 299))
+			push_failed++;
+		if (sscanf(b, "HTTP/1.%*c %d", &status) == 1)
+			return;		/* wait for the close */
+	}
+	if (n == -1 && errno == EAGAIN)
+		return;
+	epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+}
+
+static void
+reap(void)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		nchildren--;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			push_failed++;
+	}
+}
+
+/* Wait for events up to timeout_ms and handle them. */
+static void
+pump(int timeout_ms)
+{
+	struct epoll_event evs[512];
+	int i, k = epoll_wait(ep, evs, 512, timeout_ms);
+
+	for (i = 0; i < k; i++) {
+		uint64_t d = evs[i].data.u64;
+		struct client *c;
+
+		if (d & PUB_TAG) {
+			pub_readable((int)(d & 0xffffffff));
+			continue;
+		}
+		c = &cl[d];
+		if (c->state == C_CONNECTING)
+			send_request(c);
+		else if (c->state == C_SENT || c->state == C_READY)
+			readable(c);
+	}
+	if (nchildren > 0)
+		reap();
+}
+
+static char **
+split_words(const char *s, int extra, int *count)
+{
+	char *copy = strdup(s), *w, *save = NULL;
+	char **argv = calloc(strlen(s) + (size_t)extra + 2, sizeof(*argv));
+	int n = 0;
+
+	if (copy == NULL || argv == NULL) {
+		perror("ssebench");
+		exit(1);
+	}
+	for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		argv[n++] = w;
+	*count = n;
+	return argv;
+}
+
+static void
+publish(void)
+{
+	static char **argv;
+	static int argc;
+	char payload[64];
+	pid_t pid;
+
+	published++;
+	snprintf(payload, sizeof(payload), "%lld %lld", (long long)published,
+	    (long long)now_us());
+	if (o.push != NULL) {
+		if (argv == NULL)
+			argv = split_words(o.push, 1, &argc);
+		argv[argc] = payload;
+		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+			push_failed++;
+		else
+			nchildren++;
+		return;
+	}
+	{
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct buf req;
+		int fd = sseconn_dial(o.addr, o.port, 0);
+
+		buf_init(&req);
+		buf_printf(&req, "POST %s HTTP/1.1\r\nHost: %s:%d\r\n"
+		    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+		    "Connection: close\r\n\r\n%s", o.pub, o.addr, o.port,
+		    strlen(payload), payload);
+		if (fd == -1 || write(fd, req.data, req.len) != (ssize_t)req.len) {
+			push_failed++;
+			if (fd != -1)
+				close(fd);
+		} else {
+			ev.data.u64 = PUB_TAG | (uint64_t)fd;
+			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		}
+		buf_release(&req);
+	}
+}
+
+/* Connect every client, at most o.inflight handshakes at a time. */
+static int64_t
+connect_all(void)
+{
+	int64_t start = now_us(), deadline = start + o.timeout * 1000000LL;
+	int next = 0;
+
+	while (nready + nfailed + nclosed < o.clients && now_us() < deadline) {
+		while (next < o.clients &&
+		    next - nready - nfailed - nclosed < o.inflight)
+			dial(&cl[next++]);
+		pump(10);
+		if (o.expect > 0 && nbacklog_done + nfailed + nclosed >=
+		    o.clients)
+			break;
+	}
+	return now_us() - start;
+}
+
+static void
+sample(struct procsample *ps)
+{
+	procstat_sample(o.procs, ps);
+}
+
+static int64_t
+received_all(void)
+{
+	int64_t total = 0;
+	int i;
+
+	for (i = 0; i < o.clients; i++)
+		total += cl[i].got;
+	return total;
+}
+
+static void
+run_for(double seconds, int publishing)
+{
+	int64_t start = now_us(), end = start + (int64_t)(seconds * 1e6);
+	int64_t step = o.rate > 0 ? (int64_t)(1e6 / o.rate) : 0, next = start;
+
+	while (now_us() < end) {
+		if (publishing && now_us() >= next) {
+			publish();
+			next += step;
+		}
+		pump(publishing ? 1 : 100);
+	}
+}
+
+/* After the last publish: until every ready stream has it, or 5 s. */
+static void
+drain(void)
+{
+	int64_t end = now_us() + 5000000;
+
+	while (now_us() < end && (nchildren > 0 ||
+	    received_all() < published * (nready - nclosed)))
+		pump(10);
+}
+
+static void
+write_cdf(void)
+{
+	FILE *f;
+	int i;
+
+	if (o.cdf == NULL || (f = fopen(o.cdf, "w")) == NULL)
+		return;
+	for (i = 1; i <= 1000; i++)
+		fprintf(f, "%.1f %.3f\n", i / 10.0,
+		    (double)samples_pct(&lat, i / 10.0) / 1000.0);
+	fclose(f);
+}
+
+static void
+backlog_report(int64_t connect_us)
+{
+	int64_t first = INT64_MAX, last = 0, total = 0;
+	int i;
+
+	for (i = 0; i < o.clients; i++) {
+		total += cl[i].events;
+		if (cl[i].done_us > last)
+			last = cl[i].done_us;
+	}
+	(void)first;
+	printf("clients=%d events=%lld done=%d failed=%d seconds=%.3f "
+	    "eps=%.0f\n", o.clients, (long long)total, nbacklog_done, nfailed,
+	    connect_us / 1e6, connect_us > 0 ? total / (connect_us / 1e6) : 0);
+}
+
+static void
+load_report(int64_t connect_us, const struct procsample *base,
+    const struct procsample *held, const struct procsample *pub_end,
+    const struct procsample *idle_end)
+{
+	int64_t got = received_all(), want = published * nready;
+	long dups = 0, reorders = 0;
+	double cpu_pub = pub_end->cpu_s - held->cpu_s;
+	int i;
+
+	for (i = 0; i < o.clients; i++) {
+		dups += cl[i].dups;
+		reorders += cl[i].reorders;
+	}
+	printf("clients=%d ready=%d failed=%d closed=%d connect_ms=%.0f "
+	    "published=%lld push_failed=%lld received=%lld missing=%lld "
+	    "dup=%ld reorder=%ld p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
+	    "max_ms=%.3f nproc=%d base_kb=%ld held_kb=%ld per_stream_kb=%.2f "
+	    "cpu_pub_s=%.2f cpu_per_event_us=%.2f idle_s=%.0f cpu_idle_s=%.2f\n",
+	    o.clients, nready, nfailed, nclosed, connect_us / 1000.0,
+	    (long long)published, (long long)push_failed, (long long)got,
+	    (long long)(want - got), dups, reorders,
+	    samples_pct(&lat, 50) / 1000.0, samples_pct(&lat, 90) / 1000.0,
+	    samples_pct(&lat, 99) / 1000.0, samples_max(&lat) / 1000.0,
+	    held->nproc, base->pss_kb, held->pss_kb,
+	    nready ? (double)(held->pss_kb - base->pss_kb) / nready : 0,
+	    cpu_pub, got ? cpu_pub * 1e6 / (double)got : 0, o.idle,
+	    idle_end->cpu_s - pub_end->cpu_s);
+}
+
+static int
+parse_url(const char *url)
+{
+	static char addr[64];
+	const char *p, *slash;
+
+	if (strncmp(url, "http://", 7) != 0)
+		return -1;
+	p = url + 7;
+	slash = strchr(p, '/');
+	if (slash == NULL || sscanf(p, "%63[0-9.]:%d", addr, &o.port) != 2)
+		return -1;
+	o.addr = addr;
+	o.path = slash;
+	return 0;
+}
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ssebench load [-n clients] [-c inflight] [-L last-event-id]\n"
+	    "           [-r rate -d seconds (-s push-command | -p publish-path)]\n"
+	    "           [-i idle-seconds] [-x expect] [-P process-name]...\n"
+	    "           [-o cdf-file] [-t timeout] http://ADDR:PORT/PATH\n"
+	    "       ssebench spawn -n runs command [args...]\n");
+	exit(64);
+}
+
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int
+cmd_load(int argc, char **argv)
+{
+	struct procsample base, held, pub_end, idle_end;
+	int ch, i, np = 0;
+	int64_t connect_us;
+
+	while ((ch = getopt(argc, argv, "n:c:L:r:d:s:p:i:x:P:o:t:")) != -1) {
+		switch (ch) {
+		case 'n': o.clients = atoi(optarg); break;
+		case 'c': o.inflight = atoi(optarg); break;
+		case 'L': o.lei = optarg; break;
+		case 'r': o.rate = atof(optarg); break;
+		case 'd': o.duration = atof(optarg); break;
+		case 's': o.push = optarg; break;
+		case 'p': o.pub = optarg; break;
+		case 'i': o.idle = atof(optarg); break;
+		case 'x': o.expect = atol(optarg); break;
+		case 'P': if (np < 7) o.procs[np++] = optarg; break;
+		case 'o': o.cdf = optarg; break;
+		case 't': o.timeout = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (optind != argc - 1 || parse_url(argv[optind]) == -1 ||
+	    o.clients < 1 || o.inflight < 1 ||
+	    (o.duration > 0 && (o.rate <= 0 || (!o.push && !o.pub))))
+		usage();
+	raise_nofile();
+	signal(SIGPIPE, SIG_IGN);
+	if ((cl = calloc((size_t)o.clients, sizeof(*cl))) == NULL ||
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		perror("ssebench");
+		return 1;
+	}
+	samples_init(&lat);
+	for (i = 0; i < o.clients; i++) {
+		cl[i].fd = -1;
+		sseconn_init(&cl[i].conn, on_msg, &cl[i]);
+	}
+	sample(&base);
+	connect_us = connect_all();
+	if (o.expect > 0) {
+		backlog_report(connect_us);
+		return nbacklog_done == o.clients ? 0 : 1;
+	}
+	run_for(1, 0);		/* let the responder settle before measuring */
+	sample(&held);
+	if (o.duration > 0) {
+		run_for(o.duration, 1);
+		drain();
+	}
+	sample(&pub_end);
+	if (o.idle > 0)
+		run_for(o.idle, 0);
+	sample(&idle_end);
+	load_report(connect_us, &base, &held, &pub_end, &idle_end);
+	write_cdf();
+	for (i = 0; i < o.clients; i++) {
+		if (cl[i].fd != -1)
+			close(cl[i].fd);
+		sseconn_release(&cl[i].conn);
+	}
+	free(cl);
+	samples_release(&lat);
+	return nfailed || nclosed || push_failed ? 1 : 0;
+}
+
+static int
+cmd_spawn(int argc, char **argv)
+{
+	struct samples t;
+	int runs = 0, ch, i, st, bad = 0;
+	pid_t pid;
+
+	while ((ch = getopt(argc, argv, "+n:")) != -1) {
+		if (ch != 'n')
+			usage();
+		runs = atoi(optarg);
+	}
+	if (runs < 1 || optind >= argc)
+		usage();
+	samples_init(&t);
+	for (i = 0; i < runs; i++) {
+		int64_t start = now_us();
+
+		if (posix_spawn(&pid, argv[optind], NULL, NULL, argv + optind,
+		    environ) != 0 || waitpid(pid, &st, 0) == -1) {
+			perror("ssebench: spawn");
+			return 1;
+		}
+		bad += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+		samples_add(&t, now_us() - start);
+	}
+	printf("runs=%d failed=%d p50_ms=%.3f p90_ms=%.3f max_ms=%.3f\n", runs,
+	    bad, samples_pct(&t, 50) / 1000.0, samples_pct(&t, 90) / 1000.0,
+	    samples_max(&t) / 1000.0);
+	samples_release(&t);
+	return bad ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "load") == 0)
+		return cmd_load(argc - 1, argv + 1);
+	if (strcmp(argv[1], "spawn") == 0)
+		return cmd_spawn(argc - 1, argv + 1);
+	usage();
+}
