@@ -147,6 +147,23 @@ test: deps
 deps:
 	@tests/deps.sh
 
+# --- benchmarks (not part of make test) -----------------------------------
+# bench: every scenario at full size, beside the PHP loop and nchan; the
+# results and plots land in bench/. bench-quick: the same at small sizes,
+# under two minutes, table printed.
+bench: all static
+	@tests/deps.sh bench
+	OUT=build/bench-full bench/run.sh full $(B)
+	bench/report.sh build/bench-full
+	cp build/bench-full/RESULTS.md build/bench-full/*.png bench/
+	@sed -n '/^| Figure/,/^$$/p' bench/RESULTS.md
+
+bench-quick: all
+	@tests/deps.sh bench
+	OUT=build/bench-quick bench/run.sh quick $(B)
+	bench/report.sh build/bench-quick
+	@sed -n '/^| Figure/,/^$$/p' build/bench-quick/RESULTS.md
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -178,5 +195,5 @@ demo: deps all
 clean:
 	rm -rf build
 
-.PHONY: all unit test fuzz deps install uninstall static demo clean
+.PHONY: all unit test fuzz deps bench bench-quick install uninstall static demo clean
 -include $(wildcard $(B)/*/*.d)

@@ -61,15 +61,16 @@ start_all() {
 	    SSE_MAX_REPLAY=$((BACKLOG * 2)) \
 	    "$BUILD/sse-fcgi" -l "unix:$T/sse.sock" 2> "$T/sse-fcgi.log" &
 	PIDS+=($!)
-	local max=$((PHP_FAN > CGI_N ? PHP_FAN : CGI_N))
-	render "$TOP/bench/peers/php-fpm.conf.in" "$T/php-fpm.conf" MAX=$((max + 10))
+	render "$TOP/bench/peers/php-fpm.conf.in" "$T/php-fpm.conf" MAX=$PHP_FAN
 	php-fpm8.2 -R -F -n -y "$T/php-fpm.conf" -d extension=sqlite3 \
 	    2> "$T/php-fpm.stderr" &
 	PIDS+=($!)
 	HTTP=$(port)
 	render "$TOP/bench/peers/lighttpd.conf.in" "$T/lighttpd.conf" PORT=$HTTP \
 	    MAXFDS=$MAXFDS MAXCONN=$((MAXFDS / 2 - 64))
-	lighttpd -D -f "$T/lighttpd.conf" 2> "$T/lighttpd.stderr" &
+	# With max-worker, lighttpd stops its workers by signalling its whole
+	# process group: give it its own, or it takes this script down too.
+	setsid lighttpd -D -f "$T/lighttpd.conf" 2> "$T/lighttpd.stderr" &
 	PIDS+=($!)
 	up "http://127.0.0.1:$HTTP/"
 }
@@ -78,7 +79,8 @@ start_all() {
 start_nchan() {
 	stop_nchan
 	NCHAN=$(port)
-	render "$TOP/bench/peers/nchan.conf.in" "$T/nchan.conf" PORT=$NCHAN FIRST=$1
+	render "$TOP/bench/peers/nchan.conf.in" "$T/nchan.conf" PORT=$NCHAN FIRST=$1 \
+	    MAXFDS=$MAXFDS
 	nginx -c "$T/nchan.conf" -e "$T/nchan-error.log" 2> "$T/nchan.stderr" &
 	NCHAN_PID=$!
 	PIDS+=($NCHAN_PID)
@@ -147,6 +149,11 @@ s_writer() {
 	    -v ns=$((end - start)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
 	say "5 writer: $SPAWNS single sse-push calls (a responder holds the db)"
 	record single-push ours $("$BENCH" spawn -n $SPAWNS $PUSH "1 1")
+	if [ -x "$TOP/build/static/sse-push" ]; then
+		say "5 writer: $SPAWNS single calls of a static sse-push"
+		record single-push-static ours $("$BENCH" spawn -n $SPAWNS \
+		    "$TOP/build/static/sse-push" -q -d "$DB" -e bench -m "1 1")
+	fi
 	say "5 writer: $SPAWNS single nchan publishes (curl)"
 	start_nchan newest
 	record single-push nchan $("$BENCH" spawn -n $SPAWNS /usr/bin/curl -s \
@@ -164,8 +171,9 @@ s_backlog() {
 	start_nchan oldest
 	say "4 backlog: nchan, $NCHAN_BACKLOG messages published first"
 	"$BENCH" load -n 1 -r 2000 -d $((NCHAN_BACKLOG / 2000)) -p /pub \
-	    "http://127.0.0.1:$NCHAN/sub" > /dev/null
-	record backlog nchan $("$BENCH" load -n 1 -x $NCHAN_BACKLOG -t 120 \
+	    "http://127.0.0.1:$NCHAN/sub" > /dev/null ||
+	    say "nchan: some publishes failed"
+	record backlog nchan $("$BENCH" load -n 1 -x $NCHAN_BACKLOG -t 60 \
 	    "http://127.0.0.1:$NCHAN/sub")
 	stop_nchan
 }

@@ -51,7 +51,7 @@ static struct {
 } o = { .addr = "127.0.0.1", .clients = 1, .inflight = 256, .timeout = 60 };
 
 static struct client *cl;
-static int ep, nready, nfailed, nclosed, nchildren, nbacklog_done;
+static int ep, nready, nfailed, nclosed, nchildren, npub, nbacklog_done;
 static int64_t published, push_failed;
 static struct samples lat;
 
@@ -183,6 +183,7 @@ pub_readable(int fd)
 		return;
 	epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
+	npub--;
 }
 
 static void
@@ -278,6 +279,7 @@ publish(void)
 		} else {
 			ev.data.u64 = PUB_TAG | (uint64_t)fd;
 			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+			npub++;
 		}
 		buf_release(&req);
 	}
@@ -290,14 +292,13 @@ connect_all(void)
 	int64_t start = now_us(), deadline = start + o.timeout * 1000000LL;
 	int next = 0;
 
-	while (nready + nfailed + nclosed < o.clients && now_us() < deadline) {
+	/* Backlog mode waits for every event, not just for the streams. */
+	while ((o.expect > 0 ? nbacklog_done : nready) + nfailed + nclosed <
+	    o.clients && now_us() < deadline) {
 		while (next < o.clients &&
 		    next - nready - nfailed - nclosed < o.inflight)
 			dial(&cl[next++]);
 		pump(10);
-		if (o.expect > 0 && nbacklog_done + nfailed + nclosed >=
-		    o.clients)
-			break;
 	}
 	return now_us() - start;
 }
@@ -340,7 +341,7 @@ drain(void)
 {
 	int64_t end = now_us() + 5000000;
 
-	while (now_us() < end && (nchildren > 0 ||
+	while (now_us() < end && (nchildren > 0 || npub > 0 ||
 	    received_all() < published * (nready - nclosed)))
 		pump(10);
 }

@@ -1,12 +1,16 @@
 #!/bin/sh
-# deps.sh - install the Debian packages the build and the tests need, if any
-# is missing. Called by "make deps" (and so by "make test" and "make demo").
+# deps.sh [bench] - install the Debian packages the build and the tests need,
+# if any is missing. Called by "make deps" (and so by "make test" and "make
+# demo"); "make bench" asks for the benchmark's peers too.
 set -e
 need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
       clang libclang-rt-14-dev curl procps iproute2 coreutils openssl
       nghttp2-client
       lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy
       chromium"
+# "deps.sh bench": also the benchmark peers (PHP, nchan) and gnuplot.
+[ "${1:-}" = bench ] && need="$need php-fpm php-cgi php-sqlite3
+      libnginx-mod-nchan gnuplot-nox libsqlite3-dev"
 # Node for the browser tests: the machine's own if it has one, else Debian's.
 command -v node >/dev/null && command -v npm >/dev/null || need="$need nodejs npm"
 missing=""
