@@ -36,6 +36,7 @@ CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
+             src/cors.c \
              src/jsonl.c src/ingest.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/config.c \
              src/fcgirec.c src/simulate.c src/clock.c
@@ -137,12 +138,21 @@ fuzz: $(FUZZ:%=build/fuzz/fuzz_%)
 unit: $(B)/check_all
 	$(B)/check_all
 
+# The unit tests under valgrind, in one process so leaks are seen.
+valgrind: $(B)/check_all
+	CK_FORK=no valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	    --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
+	    $(B)/check_all
+
 test: deps
 	$(MAKE) WERROR=1 all
 	$(MAKE) WERROR=1 unit
 	$(MAKE) B=build/san SAN=1 WERROR=1 unit
+	$(MAKE) WERROR=1 valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=5
 	tests/e2e/run.sh build
+	$(MAKE) B=build/san SAN=1 WERROR=1 all
+	SAN=1 tests/e2e/run.sh build/san t-responders t-lifecycle t-hostile t-faults t-cors
 
 deps:
 	@tests/deps.sh
@@ -195,5 +205,5 @@ demo: deps all
 clean:
 	rm -rf build
 
-.PHONY: all unit test fuzz deps bench bench-quick install uninstall static demo clean
+.PHONY: all unit valgrind test fuzz deps bench bench-quick install uninstall static demo clean
 -include $(wildcard $(B)/*/*.d)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,7 +69,23 @@ struct loop {
 	struct watch	 w;
 	struct batch	 b;
 	struct buf	 out;
+	dev_t		 dev;		/* the database file we opened */
+	ino_t		 ino;
 };
+
+/*
+ * The database file was replaced (a new one, its ids starting over) or
+ * removed: this stream reads a file nobody writes any more. Ending it
+ * brings the client back to the new file, with its Last-Event-ID.
+ */
+static int
+replaced(const struct loop *l)
+{
+	struct stat sb;
+
+	return stat(l->cfg->db, &sb) == -1 || sb.st_dev != l->dev ||
+	    sb.st_ino != l->ino;
+}
 
 /* Send every row after the cursor; 1 if the stream must end (replay spent). */
 static int
@@ -93,7 +110,8 @@ catch_up(struct loop *l)
 	return 0;
 }
 
-/* Wait for a change, a timer or the client leaving. -1: client gone. */
+/* Wait for a change, a timer or the client leaving. -1: client gone, else
+ * the WATCH_* bits seen (0 on a timer). */
 static int
 wait_change(struct loop *l, int64_t until)
 {
@@ -110,7 +128,7 @@ wait_change(struct loop *l, int64_t until)
 	if (n > 0 && (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)))
 		return -1;
 	if (n > 0 && pfd[1].revents)
-		return watch_read(&l->w) ? 1 : 0;
+		return watch_read(&l->w);
 	return 0;
 }
 
@@ -139,11 +157,18 @@ run(struct loop *l)
 		t = clock_ms();
 		/* WAL frames land before the commit is published in -shm, so a
 		 * wake can come a moment early: look once more shortly after. */
-		recheck = r == 1 ? t + 20 : -1;
+		recheck = r & WATCH_CHANGED ? t + 20 : -1;
 		/* Where inotify cannot see writes (network file systems), this
 		 * wake is the fallback: the catch-up query is the check. */
 		if (t >= poll_at)
 			poll_at = t + cfg->poll_ms;
+		/* Every wake, not only on WATCH_REPLACED: a stat is cheap, and
+		 * without inotify the timer is the only wake there is. */
+		if (replaced(l)) {
+			fprintf(stderr, "sse.cgi: database '%s' was replaced: "
+			    "ending the stream\n", cfg->db);
+			break;
+		}
 		if (t >= beat) {
 			stream_heartbeat(&l->out);
 			beat = t + (int64_t)cfg->heartbeat_s * 1000;
@@ -160,6 +185,7 @@ cgi_serve(const struct config *cfg)
 {
 	struct loop l;
 	struct request req;
+	struct stat sb;
 	int status, rc;
 
 	memset(&l, 0, sizeof(l));
@@ -170,17 +196,24 @@ cgi_serve(const struct config *cfg)
 	signals();
 	status = request_parse(&req, getenv("REQUEST_METHOD"),
 	    getenv("QUERY_STRING"), getenv("HTTP_LAST_EVENT_ID"));
+	request_cors(&req, getenv("HTTP_ORIGIN"),
+	    getenv("HTTP_ACCESS_CONTROL_REQUEST_METHOD"));
 	if (status != 200) {
-		stream_reject(status, &req, &l.out);
+		stream_reject(status, &req, &cfg->stream, &l.out);
 		flush_out(&l.out);
 		goto out;
 	}
 	rc = store_open(&l.st, cfg->db, STORE_READONLY, 0);
+	if (rc == STORE_OK && stat(cfg->db, &sb) == 0) {
+		l.dev = sb.st_dev;
+		l.ino = sb.st_ino;
+	}
 	if (rc == STORE_OK)
 		rc = stream_begin(&l.s, &req, &cfg->stream, &l.st, &l.out);
 	if (rc < 0) {
 		fprintf(stderr, "sse.cgi: %s\n", store_errmsg(&l.st));
-		stream_turn_away(&cfg->stream, "database unavailable", &l.out);
+		stream_turn_away(&cfg->stream, &req, "database unavailable",
+		    &l.out);
 		flush_out(&l.out);
 		goto out;
 	}

@@ -67,6 +67,8 @@ read_request(int fd)
 	d->status = request_parse(&d->req, FCGX_GetParam("REQUEST_METHOD",
 	    r.envp), FCGX_GetParam("QUERY_STRING", r.envp),
 	    FCGX_GetParam("HTTP_LAST_EVENT_ID", r.envp));
+	request_cors(&d->req, FCGX_GetParam("HTTP_ORIGIN", r.envp),
+	    FCGX_GetParam("HTTP_ACCESS_CONTROL_REQUEST_METHOD", r.envp));
 	/* Drain FCGI_STDIN to its end: until then the fd stays readable and
 	 * the server could not tell a gone client from unread input. */
 	while (body < INTAKE_BODY_MAX &&

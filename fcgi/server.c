@@ -351,7 +351,8 @@ conn_start(struct server *sv, struct intake_done *d)
 	sv->nconns++;
 	buf_clear(&sv->text);
 	if (d->status != 200) {
-		stream_reject(d->status, &d->req, &sv->text);
+		stream_reject(d->status, &d->req, &sv->cfg->stream,
+		    &sv->text);
 		goto finish;
 	}
 	if (!sv->store_ok)
@@ -360,7 +361,7 @@ conn_start(struct server *sv, struct intake_done *d)
 	    &sv->st, &sv->text) : STORE_ERR;
 	if (rc < 0 || sv->stopping || sv->nconns > sv->cfg->max_streams) {
 		buf_clear(&sv->text);
-		stream_turn_away(&sv->cfg->stream, rc < 0 ?
+		stream_turn_away(&sv->cfg->stream, &d->req, rc < 0 ?
 		    "database unavailable" : "server busy", &sv->text);
 		goto finish;
 	}

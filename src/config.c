@@ -8,7 +8,7 @@
 
 #include "config.h"
 
-enum kind { K_PATH, K_INT, K_UINT, K_INT64 };
+enum kind { K_PATH, K_INT, K_UINT, K_INT64, K_CORS };
 
 static const struct setting {
 	const char	*name;
@@ -35,6 +35,8 @@ static const struct setting {
 	  1, 1000000, "10000" },
 	{ "SSE_BATCH_ROWS", K_INT, offsetof(struct config, batch_rows),
 	  1, 100000, "500" },
+	{ "SSE_CORS_ORIGINS", K_CORS, offsetof(struct config, stream.cors),
+	  0, 0, "" },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -46,6 +48,8 @@ apply(struct config *c, const struct setting *s, const char *value,
 	char *base = (char *)c + s->off, *end;
 	long long v;
 
+	if (s->kind == K_CORS)
+		return cors_parse((struct cors *)(void *)base, value, err, errsz);
 	if (s->kind == K_PATH) {
 		if (value[0] == '\0') {
 			snprintf(err, errsz, "%s is empty", s->name);
@@ -130,5 +134,6 @@ config_help(void)
 "  SSE_MAX_REPLAY     rows caught up per connection; 0 no limit [1000000]\n"
 "  SSE_POLL_MS        fallback change check without inotify [1000]\n"
 "  SSE_MAX_STREAMS    concurrent streams per sse-fcgi process [10000]\n"
-"  SSE_BATCH_ROWS     rows per database read [500]\n";
+"  SSE_BATCH_ROWS     rows per database read [500]\n"
+"  SSE_CORS_ORIGINS   origins allowed to read the stream, or * [none]\n";
 }

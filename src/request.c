@@ -113,7 +113,10 @@ request_parse(struct request *r, const char *method, const char *query,
 		r->method = REQ_GET;
 	else if (method != NULL && strcmp(method, "HEAD") == 0)
 		r->method = REQ_HEAD;
-	else {
+	else if (method != NULL && strcmp(method, "OPTIONS") == 0) {
+		r->method = REQ_OPTIONS;
+		return 405;
+	} else {
 		r->method = REQ_OTHER;
 		return 405;
 	}
@@ -149,4 +152,22 @@ request_wants(const struct request *r, const char *symbol)
 		if (strcmp(r->symbols[i], symbol) == 0)
 			return 1;
 	return 0;
+}
+
+static void
+copy_header(char *dst, size_t size, const char *value)
+{
+	size_t len = value ? strlen(value) : 0;
+
+	if (len >= size)
+		len = 0;
+	memcpy(dst, value ? value : "", len);
+	dst[len] = '\0';
+}
+
+void
+request_cors(struct request *r, const char *origin, const char *method)
+{
+	copy_header(r->origin, sizeof(r->origin), origin);
+	copy_header(r->preflight, sizeof(r->preflight), method);
 }

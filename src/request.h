@@ -8,12 +8,13 @@
 
 #include <stdint.h>
 
+#include "cors.h"
 #include "validate.h"
 
 #define REQUEST_SYMBOLS_MAX	32
 #define REQUEST_QUERY_MAX	4096
 
-enum request_method { REQ_GET, REQ_HEAD, REQ_OTHER };
+enum request_method { REQ_GET, REQ_HEAD, REQ_OPTIONS, REQ_OTHER };
 
 struct request {
 	enum request_method method;
@@ -22,15 +23,23 @@ struct request {
 	int		 nsymbols;	/* 0: every event */
 	char		 symbols[REQUEST_SYMBOLS_MAX][SYMBOL_MAX + 1];
 	const char	*error;		/* reason for a 400 (static string) */
+	char		 origin[CORS_ORIGIN_MAX + 1];	/* "" if absent */
+	char		 preflight[16];	/* Access-Control-Request-Method */
 };
 
 /*
  * Parse a request from CGI-style values (any may be NULL). Returns the HTTP
- * status to answer: 200 (GET or HEAD), 400 (bad query; see r->error) or 405.
+ * status to answer: 200 (GET or HEAD), 400 (bad query; see r->error) or 405
+ * (OPTIONS, which stream_reject() answers as a CORS preflight, or another
+ * method).
  * An invalid cursor counts as absent, as WHATWG HTML asks.
  */
 int	request_parse(struct request *r, const char *method, const char *query,
 	    const char *last_event_id);
+
+/* Keep the Origin and Access-Control-Request-Method headers (either may be
+ * NULL); a value too long to be one is dropped. */
+void	request_cors(struct request *r, const char *origin, const char *method);
 
 /* 1 when the stream should carry this row: non-price events always pass. */
 int	request_wants(const struct request *r, const char *symbol);

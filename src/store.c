@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "decimal.h"
@@ -44,7 +45,7 @@ seterr(struct store *s, const char *fmt, ...)
 static int
 fail(struct store *s, int rc, const char *what)
 {
-	int code;
+	int code, errnum;
 
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
@@ -59,8 +60,13 @@ fail(struct store *s, int rc, const char *what)
 	case SQLITE_IOERR:	code = STORE_IO; break;
 	default:		code = STORE_ERR; break;
 	}
-	seterr(s, "%s: %s", what, s->db ? sqlite3_errmsg(s->db) :
-	    sqlite3_errstr(rc));
+	/* For I/O errors SQLite's words do not say why; the system's error
+	 * does ("No space left on device"). */
+	errnum = s->db && (code == STORE_IO || code == STORE_FULL) ?
+	    sqlite3_system_errno(s->db) : 0;
+	seterr(s, "%s: %s%s%s%s", what, s->db ? sqlite3_errmsg(s->db) :
+	    sqlite3_errstr(rc), errnum ? " (" : "", errnum ? strerror(errnum) :
+	    "", errnum ? ")" : "");
 	return code;
 }
 
@@ -150,13 +156,6 @@ open_versioned(struct store *s, const char *path, int oflags, int busy_ms,
 	if (rc != SQLITE_OK)
 		return fail(s, rc, "cannot open database");
 	sqlite3_busy_timeout(s->db, busy_ms);
-	/*
-	 * The last connection to close would checkpoint the WAL into the
-	 * database and delete it: three more fsyncs on every sse-push run
-	 * while no responder holds the file open. SQLite's auto-checkpoint
-	 * (every 1000 pages) still bounds the WAL.
-	 */
-	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if ((rc = user_version(s, v)) != STORE_OK)
 		return rc;
 	return *v > store_migration_count ? too_new(s, *v) : STORE_OK;
@@ -245,6 +244,13 @@ store_open(struct store *s, const char *path, int flags, int busy_ms)
 		busy_ms = STORE_BUSY_MS;
 	rc = (flags & STORE_READONLY) ? open_reader(s, path, busy_ms) :
 	    open_writer(s, path, busy_ms);
+	/* "unable to open database file" on a read-only file system (SQLite
+	 * cannot create the -wal and -shm files) deserves the real reason. */
+	if (rc != STORE_OK && !(flags & STORE_READONLY) &&
+	    access(path, W_OK) == -1 && errno == EROFS) {
+		seterr(s, "%s", strerror(EROFS));
+		rc = STORE_ACCESS;
+	}
 	if (rc == STORE_OK)
 		rc = prepare_all(s);
 	if (rc != STORE_OK) {

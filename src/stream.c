@@ -6,16 +6,24 @@
 #include "stream.h"
 
 /* No Status: line for 200: Caddy would echo it as a header. */
-static const char head_sse[] =
-    "Content-Type: text/event-stream\r\n"
-    "Cache-Control: no-cache\r\n"
-    "X-Accel-Buffering: no\r\n"
-    "\r\n";
+static void
+head_sse(const struct stream_cfg *cfg, const struct request *r,
+    struct buf *out)
+{
+	buf_appends(out, "Content-Type: text/event-stream\r\n"
+	    "Cache-Control: no-cache\r\n"
+	    "X-Accel-Buffering: no\r\n");
+	cors_headers(&cfg->cors, r->origin, out);
+	buf_appends(out, "\r\n");
+}
 
 void
-stream_reject(int status, const struct request *r, struct buf *out)
+stream_reject(int status, const struct request *r,
+    const struct stream_cfg *cfg, struct buf *out)
 {
-	if (status == 405)
+	if (r->method == REQ_OPTIONS)
+		cors_preflight(&cfg->cors, r->origin, r->preflight, out);
+	else if (status == 405)
 		buf_appends(out, "Status: 405 Method Not Allowed\r\n"
 		    "Allow: GET, HEAD\r\n"
 		    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
@@ -27,10 +35,10 @@ stream_reject(int status, const struct request *r, struct buf *out)
 }
 
 void
-stream_turn_away(const struct stream_cfg *cfg, const char *why,
-    struct buf *out)
+stream_turn_away(const struct stream_cfg *cfg, const struct request *r,
+    const char *why, struct buf *out)
 {
-	buf_appends(out, head_sse);
+	head_sse(cfg, r, out);
 	sse_comment(out, why);
 	sse_retry(out, cfg->busy_retry_ms);
 }
@@ -57,12 +65,12 @@ stream_begin(struct stream *s, const struct request *req,
 	memset(s, 0, sizeof(*s));
 	s->req = *req;
 	if (req->method == REQ_HEAD) {
-		buf_appends(out, head_sse);
+		head_sse(cfg, req, out);
 		return STREAM_DONE;
 	}
 	if ((rc = store_bounds(st, &oldest, &newest)) != STORE_OK)
 		return rc;
-	buf_appends(out, head_sse);
+	head_sse(cfg, req, out);
 	sse_comment(out, "ok");
 	sse_retry(out, cfg->retry_ms);
 	if (!req->has_cursor) {

@@ -12,12 +12,14 @@
 #include "batch.h"
 #include "buf.h"
 #include "request.h"
+#include "cors.h"
 #include "store.h"
 
 struct stream_cfg {
 	unsigned	 retry_ms;	/* retry: sent at the start */
 	unsigned	 busy_retry_ms;	/* retry: when turning a client away */
 	int64_t		 max_replay;	/* rows caught up per connection; 0: no limit */
+	struct cors	 cors;		/* SSE_CORS_ORIGINS */
 };
 
 enum stream_state {
@@ -32,11 +34,13 @@ struct stream {
 	int64_t		 replayed;	/* rows sent while catching up */
 };
 
-/* The head and body of a response that is not a stream (400, 405). */
-void	stream_reject(int status, const struct request *r, struct buf *out);
+/* The head and body of a response that is not a stream: 400, 405, or the
+ * answer to an OPTIONS preflight (204, 403; 405 when CORS is off). */
+void	stream_reject(int status, const struct request *r,
+	    const struct stream_cfg *cfg, struct buf *out);
 /* 200 with only a retry: line, which brings an EventSource back later. */
-void	stream_turn_away(const struct stream_cfg *cfg, const char *why,
-	    struct buf *out);
+void	stream_turn_away(const struct stream_cfg *cfg, const struct request *r,
+	    const char *why, struct buf *out);
 
 /*
  * Start a GET or HEAD that request_parse() accepted. Writes the head and,

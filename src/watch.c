@@ -35,6 +35,8 @@ watch_open(struct watch *w, const char *dbpath)
 fail:
 	saved = errno;
 	free(dir);
+	free(w->base);
+	w->base = NULL;
 	if (w->fd != -1)
 		close(w->fd);
 	w->fd = -1;

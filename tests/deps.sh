@@ -4,7 +4,8 @@
 # demo"); "make bench" asks for the benchmark's peers too.
 set -e
 need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
-      clang libclang-rt-14-dev curl procps iproute2 coreutils openssl
+      clang libclang-rt-14-dev valgrind curl procps iproute2 coreutils openssl
+      util-linux
       nghttp2-client
       lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy
       chromium"

@@ -11,20 +11,43 @@ chmod 755 "$T"
 DB=$T/events.db
 FAILS=0
 CHECKS=0
+# Sanitizer builds: reports go to files here, or to the stderr the process
+# has (lighttpd does not pass its environment to CGI programs); finish()
+# looks in both. Leaks are reported at exit.
+if [ -n "${SAN:-}" ]; then
+	export ASAN_OPTIONS="log_path=$T/asan:detect_leaks=1:abort_on_error=0"
+	export UBSAN_OPTIONS="log_path=$T/ubsan:print_stacktrace=1:halt_on_error=1"
+fi
 
-cleanup() {
+cleanup_processes() {
 	local pid
 	if [ -f "$T/pids" ]; then
 		while read -r pid; do
 			kill "$pid" 2>/dev/null
 		done < "$T/pids"
-		sleep 0.2
+		# Up to 3 s to exit by themselves (a sanitizer build checks
+		# for leaks on the way out), then no more waiting.
+		local i
+		for i in $(seq 60); do
+			alive=0
+			while read -r pid; do
+				kill -0 "$pid" 2>/dev/null && alive=1
+			done < "$T/pids"
+			[ $alive = 0 ] && break
+			sleep 0.05
+		done
 		while read -r pid; do
 			kill -9 "$pid" 2>/dev/null
 		done < "$T/pids"
 	fi
 	# lighttpd-spawned and CGI children are ours too.
+	pkill -f "$T/" 2>/dev/null && sleep 0.3
 	pkill -9 -f "$T/" 2>/dev/null
+	: > "$T/pids"
+}
+
+cleanup() {
+	cleanup_processes
 	if [ "$FAILS" -gt 0 ] && [ -z "${KEEP:-}" ]; then
 		for f in "$T"/*.log; do
 			[ -s "$f" ] && { echo "--- $f"; tail -20 "$f"; }
@@ -145,7 +168,25 @@ fcgi_streams() {
 spawned_pid() { pgrep -f "^$BUILD/sse-fcgi$" | head -1; }
 cgi_count() { pgrep -c -f "$T/cgi/sse.cgi" || true; }
 
+# Any sanitizer report from the processes this test ran.
+san_reports() {
+	grep -l -e "ERROR: AddressSanitizer" -e "ERROR: LeakSanitizer" \
+	    -e "runtime error:" "$T"/asan* "$T"/ubsan* "$T"/*.log 2> /dev/null
+}
+
 finish() {
+	if [ -n "${SAN:-}" ]; then
+		# Let the responders exit (and report leaks) before looking.
+		cleanup_processes
+		if san_reports > /dev/null; then
+			not_ok "sanitizers: no reports"
+			san_reports | while read -r f; do
+				echo "--- $f"; head -40 "$f"
+			done
+		else
+			ok "sanitizers: no reports"
+		fi
+	fi
 	echo "# $CHECKS checks, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
 }

@@ -1,14 +1,55 @@
 /* fuzz_request.c - a request's method, query and Last-Event-ID (split at
  * the first two NULs): the answer is 200, 400 or 405, and what a 200
- * accepts is valid. */
+ * accepts is valid. The third part is also tried as the Origin header:
+ * only the allowed origin is ever echoed, in exactly two header lines, and
+ * only it passes a preflight. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <strings.h>
+
+#include "cors.h"
 #include "request.h"
 #include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+
+static void
+check_cors(struct request *r, const char *origin, const char *method)
+{
+	static struct cors allow;
+	static int ready;
+	const char *p;
+	struct buf out;
+	char err[128];
+	int lines = 0, allowed, st;
+
+	if (!ready && cors_parse(&allow, "https://app.example", err,
+	    sizeof(err)) == -1)
+		abort();
+	ready = 1;
+	request_cors(r, origin, method);
+	allowed = strcasecmp(r->origin, "https://app.example") == 0;
+	buf_init(&out);
+	cors_headers(&allow, r->origin, &out);
+	for (p = out.data; p && (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	if (allowed ? lines != 2 : out.len != 0)
+		abort();
+	if (out.len > 0 && (memchr(out.data, '\r', out.len) !=
+	    strstr(out.data, "\r\n") || strstr(out.data, "\r\nVary: Origin")
+	    == NULL))
+		abort();
+	buf_clear(&out);
+	st = cors_preflight(&allow, r->origin, r->preflight, &out);
+	if (st != 204 && st != 403)
+		abort();
+	if (st == 204 && (!allowed || (strcmp(r->preflight, "GET") != 0 &&
+	    strcmp(r->preflight, "HEAD") != 0)))
+		abort();
+	buf_release(&out);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
@@ -37,6 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			    !request_wants(&r, r.symbols[i]))
 				abort();
 	}
+	check_cors(&r, lei, method);
 	free(buf);
 	return 0;
 }

@@ -225,14 +225,177 @@ START_TEST(test_reject_and_turn_away)
 	struct request r;
 
 	request_parse(&r, "PUT", "", NULL);
-	stream_reject(405, &r, &out);
+	stream_reject(405, &r, &cfg.stream, &out);
 	ck_assert_ptr_nonnull(strstr(out.data, "Status: 405"));
 	ck_assert_ptr_nonnull(strstr(out.data, "Allow: GET, HEAD\r\n"));
 	buf_clear(&out);
-	stream_turn_away(&cfg.stream, "server busy", &out);
+	stream_turn_away(&cfg.stream, &r, "server busy", &out);
 	ck_assert_ptr_nonnull(strstr(out.data, "text/event-stream"));
 	ck_assert_ptr_nonnull(strstr(out.data, "retry: 10000\n\n"));
 	ck_assert_ptr_null(strstr(out.data, "Status:"));
+}
+END_TEST
+
+/* CORS off (the default): no CORS header anywhere, OPTIONS is a 405. */
+START_TEST(test_cors_off)
+{
+	struct request r;
+	struct stream s;
+
+	request_parse(&r, "GET", "", NULL);
+	request_cors(&r, "https://evil.example", NULL);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_OPEN);
+	ck_assert_ptr_null(strstr(out.data, "Access-Control"));
+	buf_clear(&out);
+	ck_assert_int_eq(request_parse(&r, "OPTIONS", "", NULL), 405);
+	request_cors(&r, "https://evil.example", "GET");
+	stream_reject(405, &r, &cfg.stream, &out);
+	ck_assert_ptr_nonnull(strstr(out.data, "Status: 405"));
+	ck_assert_ptr_null(strstr(out.data, "Access-Control"));
+}
+END_TEST
+
+START_TEST(test_cors_on)
+{
+	struct request r;
+	struct stream s;
+	char err[200];
+
+	ck_assert_int_eq(cors_parse(&cfg.stream.cors,
+	    "https://app.example, http://localhost:8080", err, sizeof(err)), 0);
+	/* An allowed origin gets its own origin back, and Vary. */
+	request_parse(&r, "GET", "", NULL);
+	request_cors(&r, "https://app.example", NULL);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_OPEN);
+	ck_assert_ptr_nonnull(strstr(out.data,
+	    "Access-Control-Allow-Origin: https://app.example\r\n"
+	    "Vary: Origin\r\n\r\n"));
+	buf_clear(&out);
+	/* Another origin is served, but not allowed to read. */
+	request_cors(&r, "https://app.example.evil", NULL);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_OPEN);
+	ck_assert_ptr_null(strstr(out.data, "Access-Control"));
+	buf_clear(&out);
+	/* The turn-away must be readable too, or its retry is lost. */
+	request_cors(&r, "http://localhost:8080", NULL);
+	stream_turn_away(&cfg.stream, &r, "server busy", &out);
+	ck_assert_ptr_nonnull(strstr(out.data,
+	    "Access-Control-Allow-Origin: http://localhost:8080\r\n"));
+	buf_clear(&out);
+	/* Preflight: allowed origin and method. */
+	request_parse(&r, "OPTIONS", "", NULL);
+	request_cors(&r, "http://localhost:8080", "GET");
+	stream_reject(405, &r, &cfg.stream, &out);
+	ck_assert_ptr_nonnull(strstr(out.data, "Status: 204 No Content\r\n"));
+	ck_assert_ptr_nonnull(strstr(out.data,
+	    "Access-Control-Allow-Headers: Last-Event-ID, Cache-Control\r\n"));
+	ck_assert_ptr_nonnull(strstr(out.data,
+	    "Access-Control-Allow-Methods: GET, HEAD\r\n"));
+	buf_clear(&out);
+	/* Preflight: wrong method, unknown origin, no origin. */
+	request_cors(&r, "http://localhost:8080", "POST");
+	stream_reject(405, &r, &cfg.stream, &out);
+	ck_assert_ptr_nonnull(strstr(out.data, "Status: 403"));
+	ck_assert_ptr_null(strstr(out.data, "Allow-Origin"));
+	buf_clear(&out);
+	request_cors(&r, "http://localhost:8081", "GET");
+	stream_reject(405, &r, &cfg.stream, &out);
+	ck_assert_ptr_nonnull(strstr(out.data, "Status: 403"));
+	buf_clear(&out);
+	request_cors(&r, NULL, "GET");
+	stream_reject(405, &r, &cfg.stream, &out);
+	ck_assert_ptr_nonnull(strstr(out.data, "Status: 403"));
+	memset(&cfg.stream.cors, 0, sizeof(cfg.stream.cors));
+}
+END_TEST
+
+START_TEST(test_cors_any)
+{
+	char err[200];
+
+	ck_assert_int_eq(cors_parse(&cfg.stream.cors, "*", err, sizeof(err)),
+	    0);
+	cors_headers(&cfg.stream.cors, "https://x.example", &out);
+	ck_assert_str_eq(out.data, "Access-Control-Allow-Origin: *\r\n");
+	buf_clear(&out);
+	cors_headers(&cfg.stream.cors, "", &out);	/* no Origin: nothing */
+	ck_assert_uint_eq(out.len, 0);
+	memset(&cfg.stream.cors, 0, sizeof(cfg.stream.cors));
+}
+END_TEST
+
+static const struct {
+	const char *list;
+	int ok;
+	int n;
+} cors_lists[] = {
+	{ "", 1, 0 },
+	{ "  , ", 1, 0 },
+	{ "https://a.example", 1, 1 },
+	{ "https://a.example,http://b.example:8080 http://[::1]:9000", 1, 3 },
+	{ "HTTPS://A.EXAMPLE", 1, 1 },
+	{ "https://a.example/", 0, 0 },		/* a path is not an origin */
+	{ "https://a.example/app", 0, 0 },
+	{ "a.example", 0, 0 },
+	{ "ftp://a.example", 0, 0 },
+	{ "https://", 0, 0 },
+	{ "https://a.example:", 0, 0 },
+	{ "https://a.example:123456", 0, 0 },
+	{ "https://user@a.example", 0, 0 },
+	{ "https://a.example?x", 0, 0 },
+	{ "https://[::1", 0, 0 },
+	{ "null", 0, 0 },
+	{ "https://a\r\nSet-Cookie: x", 0, 0 },	/* header injection */
+};
+
+START_TEST(test_cors_parse)
+{
+	struct cors c;
+	char err[200] = "";
+
+	ck_assert_int_eq(cors_parse(&c, cors_lists[_i].list, err,
+	    sizeof(err)) == 0, cors_lists[_i].ok);
+	ck_assert_int_eq(c.n, cors_lists[_i].n);
+	if (!cors_lists[_i].ok) {
+		ck_assert_ptr_nonnull(strstr(err, "SSE_CORS_ORIGINS"));
+		ck_assert(!cors_enabled(&c));
+	}
+}
+END_TEST
+
+START_TEST(test_cors_too_many)
+{
+	struct cors c;
+	struct buf list;
+	char err[200];
+	int i;
+
+	buf_init(&list);
+	for (i = 0; i <= CORS_MAX; i++)
+		buf_printf(&list, "https://h%d.example ", i);
+	ck_assert_int_eq(cors_parse(&c, list.data, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "more than"));
+	buf_release(&list);
+}
+END_TEST
+
+/* A header value too long to be an origin is dropped, never truncated
+ * into one that matches. */
+START_TEST(test_cors_long_origin)
+{
+	struct request r;
+	char longer[400];
+
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	memcpy(longer, "https://", 8);
+	request_parse(&r, "GET", "", NULL);
+	request_cors(&r, longer, "GETXXXXXXXXXXXXXXXXXXXXXXX");
+	ck_assert_str_eq(r.origin, "");
+	ck_assert_str_eq(r.preflight, "");
 }
 END_TEST
 
@@ -253,6 +416,13 @@ stream_suite(void)
 	tcase_add_test(tc, test_replay_limit);
 	tcase_add_test(tc, test_unframeable_row);
 	tcase_add_test(tc, test_reject_and_turn_away);
+	tcase_add_test(tc, test_cors_off);
+	tcase_add_test(tc, test_cors_on);
+	tcase_add_test(tc, test_cors_any);
+	tcase_add_loop_test(tc, test_cors_parse, 0,
+	    sizeof(cors_lists) / sizeof(cors_lists[0]));
+	tcase_add_test(tc, test_cors_too_many);
+	tcase_add_test(tc, test_cors_long_origin);
 	suite_add_tcase(s, tc);
 	return s;
 }
