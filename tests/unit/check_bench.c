@@ -1,5 +1,6 @@
 /* check_bench.c - the benchmark client's statistics and parsers. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "procstat.h"
