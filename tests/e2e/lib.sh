@@ -127,7 +127,9 @@ ids_of() { sed -n 's/^id: //p' "$T/$1.out" | tr '\n' ' ' | sed 's/ $//'; }
 start_lighttpd() {
 	HTTP_PORT=$(port)
 	mkdir -p "$T/www" "$T/cgi"
-	cp "$BUILD/sse.cgi" "$T/cgi/sse.cgi"
+	# A copy, replaced whole: CGI processes of an earlier start may still
+	# be running the old one.
+	cp "$BUILD/sse.cgi" "$T/cgi/sse.cgi.new" && mv "$T/cgi/sse.cgi.new" "$T/cgi/sse.cgi"
 	local env_lighty="" env_cmd=() kv
 	for kv in SSE_DB=$DB ${SSE_ENV:-}; do
 		env_lighty="$env_lighty\"${kv%%=*}\" => \"${kv#*=}\", "
@@ -170,15 +172,19 @@ cgi_count() { pgrep -c -f "$T/cgi/sse.cgi" || true; }
 
 # Any sanitizer report from the processes this test ran.
 san_reports() {
-	grep -l -e "ERROR: AddressSanitizer" -e "ERROR: LeakSanitizer" \
-	    -e "runtime error:" "$T"/asan* "$T"/ubsan* "$T"/*.log 2> /dev/null
+	local f
+	for f in "$T"/asan* "$T"/ubsan* "$T"/*.log; do
+		[ -f "$f" ] && grep -q -e "ERROR: AddressSanitizer" \
+		    -e "ERROR: LeakSanitizer" -e "runtime error:" "$f" &&
+		    echo "$f"
+	done
 }
 
 finish() {
 	if [ -n "${SAN:-}" ]; then
 		# Let the responders exit (and report leaks) before looking.
 		cleanup_processes
-		if san_reports > /dev/null; then
+		if [ -n "$(san_reports)" ]; then
 			not_ok "sanitizers: no reports"
 			san_reports | while read -r f; do
 				echo "--- $f"; head -40 "$f"

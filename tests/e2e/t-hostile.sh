@@ -65,6 +65,25 @@ expect "33 symbols" "?symbols=$(seq -s, -f 'S%g' 1 33)" 400
 expect "a 17-byte symbol" "?symbols=ABCDEFGHIJKLMNOPQ" 400
 expect "a 5000-byte query" "?symbols=$(head -c 5000 /dev/zero | tr '\0' A)" 400
 
+expect "lastEventId empty" "?lastEventId=" 200
+# lighttpd itself refuses a URL with invalid UTF-8 (the responders ignore
+# unknown parameters, whatever their bytes: tests/unit/check_request.c).
+expect "non-UTF-8 in an unknown parameter" "?x=%FF%FE%C0%80" 400
+expect "600 parameters (over our 4 KB query limit)" "?$(for i in $(seq 600); do printf 'p%d=%d&' $i $i; done)" 400
+expect "1000 parameters (over lighttpd's 8 KB line)" "?$(for i in $(seq 1000); do printf 'p%d=%d&' $i $i; done)" 431
+
+# Headers we ignore, or that try to change the answer.
+# lighttpd refuses a GET with a body; a body never reaches us as input.
+expect "GET with a body" "" 400 -X GET -d "lastEventId=1"
+expect "GET with a chunked body" "" 400 -X GET -H "Transfer-Encoding: chunked" -d x
+expect "two Last-Event-ID headers" "" 200 -H "Last-Event-ID: 1" -H "Last-Event-ID: 2"
+expect "Accept: text/html" "" 200 -H "Accept: text/html"
+expect "Range: bytes=0-10" "" 200 -H "Range: bytes=0-10"
+expect "a websocket upgrade" "" 200 -H "Connection: Upgrade" -H "Upgrade: websocket"
+expect "HTTP/1.0" "" 200 -0
+expect "an 8 KB cookie" "" 200 -H "Cookie: s=$(head -c 8000 /dev/zero | tr '\0' c)"
+expect "100 extra headers" "" 200 $(for i in $(seq 100); do printf -- '-H X-H%d:%d ' $i $i; done)
+
 # Malformed or oversized HTTP: lighttpd answers before any responder runs.
 expect "a 64 KB header" "" 431 -H "X-Big: $(head -c 65536 /dev/zero | tr '\0' a)"
 
