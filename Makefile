@@ -166,7 +166,17 @@ bench: all static
 	OUT=build/bench-full bench/run.sh full $(B)
 	bench/report.sh build/bench-full
 	cp build/bench-full/RESULTS.md build/bench-full/*.png bench/
+	awk 'FNR == NR { h = h $$0 "\n"; next } /^<!-- bench:end -->/ { printf "%s", h; skip = 0 } \
+	    !skip { print } /^<!-- bench:begin -->/ { skip = 1 }' \
+	    build/bench-full/HEADLINE.md README.md > build/README.new && mv build/README.new README.md
 	@sed -n '/^| Figure/,/^$$/p' bench/RESULTS.md
+
+# soak: 1,000 clients, 10 events/s, 30 minutes (SOAK_MINUTES=); RSS and
+# descriptors every 10 s land in bench/soak.tsv, the verdict in SOAK.md.
+SOAK_MINUTES ?= 30
+soak: all
+	@tests/deps.sh
+	bench/soak.sh $(SOAK_MINUTES) $(B)
 
 bench-quick: all
 	@tests/deps.sh bench
@@ -205,5 +215,5 @@ demo: deps all
 clean:
 	rm -rf build
 
-.PHONY: all unit valgrind test fuzz deps bench bench-quick install uninstall static demo clean
+.PHONY: all unit valgrind test fuzz deps bench bench-quick soak install uninstall static demo clean
 -include $(wildcard $(B)/*/*.d)

@@ -70,10 +70,18 @@ if [ -n "$cgin" ]; then
 	row "6. CGI, $cgin clients idle: CPU s per minute" lower "$(per_min "$(get cgi-$cgin ours cpu_idle_s)" "$(get cgi-$cgin ours idle_s)")" "$(per_min "$(get cgi-$cgin php cpu_idle_s)" "$(get cgi-$cgin php idle_s)")" ""
 fi
 echo
-echo "Raw figures, one line per scenario and system:"
+echo "The load generator shares the machine: its own CPU time is in the raw"
+echo "figures (client_cpu_s). Raw figures, one line per scenario and system:"
 echo
 sed 's/^/    /' "$R"
 } > "$DIR/RESULTS.md"
+
+# The headline rows for the README: the lines of the table that matter most.
+{
+	echo "| Figure | sse-fcgi | PHP loop | advantage | nchan | advantage |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	grep -E '^\| (1\. latency|2\. [0-9]+ clients: (delivery p99|memory per stream)|3\. idle|4\. backlog|6\. CGI, [0-9]+ clients: memory)' "$DIR/RESULTS.md"
+} > "$DIR/HEADLINE.md"
 
 command -v gnuplot > /dev/null || { echo "report: no gnuplot, no plots" >&2; exit 0; }
 cdfs=""
