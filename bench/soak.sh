@@ -50,7 +50,7 @@ sample() {
 }
 start=$(date +%s)
 end=$((start + MIN * 60))
-: > "$T/rounds.txt"
+: > "$TOP/bench/soak-rounds.txt"
 (
 	while [ "$(date +%s)" -lt $((end - 10)) ]; do
 		left=$((end - $(date +%s) - 5))
@@ -58,7 +58,7 @@ end=$((start + MIN * 60))
 		[ $d -gt 5 ] || break
 		"$BUILD/ssebench" load -n 1000 -r 10 -d $d -t 60 \
 		    -s "$BUILD/sse-push -q -d $DB -e bench -m" -P sse-fcgi \
-		    "http://127.0.0.1:$PORT/sse" >> "$T/rounds.txt"
+		    "http://127.0.0.1:$PORT/sse" >> "$TOP/bench/soak-rounds.txt"
 	done
 ) &
 LOAD=$!
@@ -68,9 +68,9 @@ while kill -0 $LOAD 2>/dev/null; do
 	sleep 10
 done
 sample $(( $(date +%s) - start ))
-rounds=$(wc -l < "$T/rounds.txt")
-bad=$(grep -c -v 'failed=0 closed=0 .*push_failed=0 .*missing=0 dup=0 reorder=0' "$T/rounds.txt")
-events=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^received=/) { sub("received=", "", $i); s += $i } } END { print s + 0 }' "$T/rounds.txt")
+rounds=$(wc -l < "$TOP/bench/soak-rounds.txt")
+bad=$(grep -c -v 'failed=0 closed=0 .*push_failed=0 .*missing=0 dup=0 reorder=0' "$TOP/bench/soak-rounds.txt")
+events=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^received=/) { sub("received=", "", $i); s += $i } } END { print s + 0 }' "$TOP/bench/soak-rounds.txt")
 awk -v rounds="$rounds" -v bad="$bad" -v events="$events" -v min="$MIN" '
 NR == 1 { next }
 { n++; t[n] = $1; rss[n] = $2; fds[n] = $3; thr[n] = $4 }

@@ -192,6 +192,12 @@ open_reader(struct store *s, const char *path, int busy_ms)
 		seterr(s, "cannot open database: %s", strerror(errno));
 		return errno == ENOENT ? STORE_MISSING : STORE_ACCESS;
 	}
+	/* Likewise SQLite says "unable to open" where the reason is "Permission
+	 * denied". */
+	if (access(path, R_OK) == -1) {
+		seterr(s, "cannot open database: %s", strerror(errno));
+		return STORE_ACCESS;
+	}
 	if ((rc = open_versioned(s, path, SQLITE_OPEN_READONLY, busy_ms, &v))
 	    != STORE_OK)
 		return rc;
