@@ -79,15 +79,6 @@ exec(struct store *s, const char *sql, const char *what)
 }
 
 static int
-prepare(struct store *s, sqlite3_stmt **st, const char *sql)
-{
-	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    st, NULL);
-
-	return rc == SQLITE_OK ? STORE_OK : fail(s, rc, "cannot prepare query");
-}
-
-static int
 user_version(struct store *s, int *v)
 {
 	sqlite3_stmt *st;
@@ -151,8 +142,12 @@ static int
 open_versioned(struct store *s, const char *path, int oflags, int busy_ms,
     int *v)
 {
-	int rc = sqlite3_open_v2(path, &s->db, oflags, NULL);
+	/* NOMUTEX: a store belongs to one thread (store.h), and the locking
+	 * was a tenth of a batch's instructions. */
+	int rc = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX,
+	    NULL);
 
+	*v = 0;
 	if (rc != SQLITE_OK)
 		return fail(s, rc, "cannot open database");
 	sqlite3_busy_timeout(s->db, busy_ms);
@@ -210,32 +205,51 @@ open_reader(struct store *s, const char *path, int busy_ms)
 	return STORE_OK;
 }
 
-static int
-prepare_all(struct store *s)
+static const char *const query_sql[STORE_Q_COUNT] = {
+	[STORE_Q_READ_AFTER] = "SELECT id, event, symbol, data FROM events"
+	    " WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[STORE_Q_BOUNDS] = "SELECT (SELECT min(id) FROM events),"
+	    " (SELECT seq FROM sqlite_sequence WHERE name = 'events')",
+	[STORE_Q_VERSION] = "PRAGMA data_version",
+	[STORE_Q_PREV_PRICE] = "SELECT price FROM events WHERE symbol = ?1"
+	    " ORDER BY id DESC LIMIT 1",
+	[STORE_Q_INSERT_PRICE] = "INSERT INTO events (ts, event, symbol, price,"
+	    " data) VALUES (?4, 'price', ?1, ?2, ?3)",
+	[STORE_Q_INSERT_EVENT] = "INSERT INTO events (ts, event, data)"
+	    " VALUES (?3, ?1, ?2)",
+};
+
+/*
+ * The statement for q, prepared on first use, or NULL with the error set.
+ * Preparing all six up front was a quarter of a single sse-push's
+ * instructions, and one push needs one or two of them.
+ */
+static sqlite3_stmt *
+query(struct store *s, enum store_query q)
 {
 	int rc;
 
-	if ((rc = prepare(s, &s->read_after,
-	    "SELECT id, event, symbol, data FROM events"
-	    " WHERE id > ?1 ORDER BY id LIMIT ?2")) != STORE_OK ||
-	    (rc = prepare(s, &s->bounds,
-	    "SELECT (SELECT min(id) FROM events),"
-	    " (SELECT seq FROM sqlite_sequence WHERE name = 'events')"))
-	    != STORE_OK ||
-	    (rc = prepare(s, &s->version, "PRAGMA data_version")) != STORE_OK)
-		return rc;
-	if (s->flags & STORE_READONLY)
-		return STORE_OK;
-	if ((rc = prepare(s, &s->prev_price,
-	    "SELECT price FROM events WHERE symbol = ?1"
-	    " ORDER BY id DESC LIMIT 1")) != STORE_OK ||
-	    (rc = prepare(s, &s->insert_price,
-	    "INSERT INTO events (ts, event, symbol, price, data)"
-	    " VALUES (?4, 'price', ?1, ?2, ?3)")) != STORE_OK ||
-	    (rc = prepare(s, &s->insert_event,
-	    "INSERT INTO events (ts, event, data) VALUES (?3, ?1, ?2)"))
-	    != STORE_OK)
-		return rc;
+	if (s->q[q] != NULL)
+		return s->q[q];
+	rc = sqlite3_prepare_v3(s->db, query_sql[q], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->q[q], NULL);
+	if (rc != SQLITE_OK) {
+		fail(s, rc, "cannot prepare query");
+		return NULL;
+	}
+	return s->q[q];
+}
+
+/* A reader checks at open that the table is there and readable, so that a
+ * wrong file is refused at once rather than on the first read. */
+static int
+prepare_reader(struct store *s)
+{
+	int q;
+
+	for (q = STORE_Q_READ_AFTER; q <= STORE_Q_VERSION; q++)
+		if (query(s, (enum store_query)q) == NULL)
+			return STORE_ERR;
 	return STORE_OK;
 }
 
@@ -257,8 +271,8 @@ store_open(struct store *s, const char *path, int flags, int busy_ms)
 		seterr(s, "%s", strerror(EROFS));
 		rc = STORE_ACCESS;
 	}
-	if (rc == STORE_OK)
-		rc = prepare_all(s);
+	if (rc == STORE_OK && (flags & STORE_READONLY))
+		rc = prepare_reader(s);
 	if (rc != STORE_OK) {
 		char msg[sizeof(s->err)];
 
@@ -272,17 +286,15 @@ store_open(struct store *s, const char *path, int flags, int busy_ms)
 void
 store_close(struct store *s)
 {
+	int q;
+
 	if (s == NULL)
 		return;
-	sqlite3_finalize(s->read_after);
-	sqlite3_finalize(s->bounds);
-	sqlite3_finalize(s->version);
-	sqlite3_finalize(s->prev_price);
-	sqlite3_finalize(s->insert_price);
-	sqlite3_finalize(s->insert_event);
+	for (q = 0; q < STORE_Q_COUNT; q++) {
+		sqlite3_finalize(s->q[q]);
+		s->q[q] = NULL;
+	}
 	sqlite3_close(s->db);
-	s->read_after = s->bounds = s->version = NULL;
-	s->prev_price = s->insert_price = s->insert_event = NULL;
 	s->db = NULL;
 }
 
@@ -290,10 +302,12 @@ int
 store_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
     void *ctx)
 {
-	sqlite3_stmt *st = s->read_after;
+	sqlite3_stmt *st = query(s, STORE_Q_READ_AFTER);
 	struct row r;
 	int rc, n = 0;
 
+	if (st == NULL)
+		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -320,9 +334,11 @@ store_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
 int
 store_bounds(struct store *s, int64_t *oldest, int64_t *newest)
 {
-	sqlite3_stmt *st = s->bounds;
+	sqlite3_stmt *st = query(s, STORE_Q_BOUNDS);
 	int rc;
 
+	if (st == NULL)
+		return STORE_ERR;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*newest = sqlite3_column_int64(st, 1);	/* NULL reads as 0 */
 		*oldest = sqlite3_column_type(st, 0) == SQLITE_NULL ?
@@ -336,13 +352,16 @@ store_bounds(struct store *s, int64_t *oldest, int64_t *newest)
 int
 store_data_version(struct store *s, int64_t *v)
 {
+	sqlite3_stmt *st = query(s, STORE_Q_VERSION);
 	int rc;
 
-	if ((rc = sqlite3_step(s->version)) == SQLITE_ROW) {
-		*v = sqlite3_column_int64(s->version, 0);
+	if (st == NULL)
+		return STORE_ERR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
 		rc = SQLITE_OK;
 	}
-	sqlite3_reset(s->version);
+	sqlite3_reset(st);
 	return rc == SQLITE_OK ? STORE_OK :
 	    fail(s, rc, "cannot read data version");
 }
@@ -426,9 +445,11 @@ now_iso(char out[32])
 	out[24] = '\0';
 }
 
+/* Run the insert q with its parameters bound; sets *id. */
 static int
-step_insert(struct store *s, sqlite3_stmt *st, int64_t *id)
+step_insert(struct store *s, enum store_query q, int64_t *id)
 {
+	sqlite3_stmt *st = s->q[q];
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
@@ -439,7 +460,6 @@ step_insert(struct store *s, sqlite3_stmt *st, int64_t *id)
 	return STORE_OK;
 }
 
-/* The change against the symbol's previous price, as JSON ("null" if none). */
 /* "null", or the change from prev to price in percent. */
 static void
 format_change(const char *prev, const char *price, char *out, size_t outsz)
@@ -452,29 +472,36 @@ format_change(const char *prev, const char *price, char *out, size_t outsz)
 		snprintf(out, outsz, "null");
 }
 
+/* The change against the symbol's newest price in the table. */
+static int
+lookup_change(struct store *s, const char *symbol, const char *price,
+    char *out, size_t outsz)
+{
+	sqlite3_stmt *st = query(s, STORE_Q_PREV_PRICE);
+	int rc;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	format_change(rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st,
+	    0) : NULL, price, out, outsz);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK :
+	    fail(s, rc, "cannot read previous price");
+}
+
 static int
 price_change(struct store *s, const char *symbol, const char *price,
     char *out, size_t outsz)
 {
-	sqlite3_stmt *st = s->prev_price;
 	struct store_price *slot = price_slot(s, symbol);
 	int rc;
 
-	if (slot != NULL && slot->symbol[0] != '\0') {
+	if (slot != NULL && slot->symbol[0] != '\0')
 		format_change(slot->price, price, out, outsz);
-		rc = SQLITE_DONE;
-	} else {
-		sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		format_change(rc == SQLITE_ROW ?
-		    (const char *)sqlite3_column_text(st, 0) : NULL, price,
-		    out, outsz);
-		if (rc == SQLITE_ROW)
-			rc = SQLITE_DONE;
-		sqlite3_reset(st);
-	}
-	if (rc != SQLITE_DONE)
-		return fail(s, rc, "cannot read previous price");
+	else if ((rc = lookup_change(s, symbol, price, out, outsz)) != STORE_OK)
+		return rc;
 	/* Remember it now: the insert that follows either lands or fails
 	 * the whole transaction. */
 	if (slot != NULL && strlen(price) < sizeof(slot->price)) {
@@ -489,9 +516,12 @@ int
 store_insert_price(struct store *s, const char *symbol, const char *price,
     int64_t *id)
 {
+	sqlite3_stmt *st = query(s, STORE_Q_INSERT_PRICE);
 	char change[32], data[160], ts[32], *p;
 	int rc;
 
+	if (st == NULL)
+		return STORE_ERR;
 	if ((rc = price_change(s, symbol, price, change, sizeof(change)))
 	    != STORE_OK)
 		return rc;
@@ -506,26 +536,28 @@ store_insert_price(struct store *s, const char *symbol, const char *price,
 	p = stpcpy(p, ",\"change\":");
 	p = stpcpy(p, change);
 	p = stpcpy(p, "}");
-	sqlite3_bind_text(s->insert_price, 1, symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->insert_price, 2, price, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->insert_price, 3, data, (int)(p - data),
-	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, price, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, data, (int)(p - data), SQLITE_STATIC);
 	now_iso(ts);
-	sqlite3_bind_text(s->insert_price, 4, ts, -1, SQLITE_STATIC);
-	return step_insert(s, s->insert_price, id);
+	sqlite3_bind_text(st, 4, ts, -1, SQLITE_STATIC);
+	return step_insert(s, STORE_Q_INSERT_PRICE, id);
 }
 
 int
 store_insert_event(struct store *s, const char *event, const char *data,
     size_t len, int64_t *id)
 {
+	sqlite3_stmt *st = query(s, STORE_Q_INSERT_EVENT);
 	char ts[32];
 
+	if (st == NULL)
+		return STORE_ERR;
 	now_iso(ts);
-	sqlite3_bind_text(s->insert_event, 1, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->insert_event, 2, data, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(s->insert_event, 3, ts, -1, SQLITE_STATIC);
-	return step_insert(s, s->insert_event, id);
+	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, data, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ts, -1, SQLITE_STATIC);
+	return step_insert(s, STORE_Q_INSERT_EVENT, id);
 }
 
 static int

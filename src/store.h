@@ -2,7 +2,7 @@
  * store.h - the SQLite event table. sse-push opens it read-write (creating
  * and upgrading the schema); the responders open it read-only. Functions
  * return a STORE_* code and leave a message in store_errmsg(); they never
- * print or exit.
+ * print or exit. A store belongs to one thread at a time.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -38,14 +38,20 @@ struct store_price {
 	char		 price[32];
 };
 
+/* The statements a store runs, each prepared on its first use. */
+enum store_query {
+	STORE_Q_READ_AFTER,
+	STORE_Q_BOUNDS,
+	STORE_Q_VERSION,
+	STORE_Q_PREV_PRICE,
+	STORE_Q_INSERT_PRICE,
+	STORE_Q_INSERT_EVENT,
+	STORE_Q_COUNT
+};
+
 struct store {
 	sqlite3		*db;
-	sqlite3_stmt	*read_after;
-	sqlite3_stmt	*bounds;
-	sqlite3_stmt	*version;
-	sqlite3_stmt	*prev_price;
-	sqlite3_stmt	*insert_price;
-	sqlite3_stmt	*insert_event;
+	sqlite3_stmt	*q[STORE_Q_COUNT];	/* NULL until first used */
 	int		 flags;
 	int		 in_tx;		/* the price cache is valid */
 	struct store_price prices[STORE_PRICE_SLOTS];
