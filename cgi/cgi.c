@@ -138,6 +138,7 @@ run(struct loop *l)
 	const struct config *cfg = l->cfg;
 	int64_t start = clock_ms(), t = start, end, beat, poll_at, recheck = -1;
 	int life = config_lifetime(cfg, (unsigned)getpid() * 2654435761u), r;
+	int step = 0, d;
 
 	end = life ? start + (int64_t)life * 1000 : INT64_MAX;
 	beat = start + (int64_t)cfg->heartbeat_s * 1000;
@@ -155,9 +156,12 @@ run(struct loop *l)
 		if ((r = wait_change(l, until)) == -1)
 			return;
 		t = clock_ms();
-		/* WAL frames land before the commit is published in -shm, so a
-		 * wake can come a moment early: look once more shortly after. */
-		recheck = r & WATCH_CHANGED ? t + 20 : -1;
+		/* A wake can come before its commit is visible (watch.h). */
+		if (r & WATCH_CHANGED)
+			recheck = t + watch_recheck_ms(step = 0);
+		else if (recheck >= 0 && t >= recheck)
+			recheck = (d = watch_recheck_ms(++step)) < 0 ? -1 :
+			    t + d;
 		/* Where inotify cannot see writes (network file systems), this
 		 * wake is the fallback: the catch-up query is the check. */
 		if (t >= poll_at)

@@ -51,6 +51,7 @@ struct conn {
 struct server {
 	const struct config *cfg;
 	int		 ep, listen_fd, timer_fd, recheck_fd, sig_fd;
+	int		 recheck_step;	/* of watch_recheck_ms() */
 	int		 listening;	/* listen_fd is in the epoll set */
 	struct intake	 intake;
 	struct store	 st;
@@ -502,14 +503,17 @@ tick(struct server *sv)
 	}
 }
 
+/* Look again after the step'th delay: a wake can come before its commit
+ * is visible (watch.h). */
 static void
-arm_recheck(struct server *sv)
+arm_recheck(struct server *sv, int step)
 {
-	/* WAL frames are written before the commit is published in -shm, so
-	 * inotify can wake us a moment early: look again shortly after. */
-	struct itimerspec its = { .it_value = { 0, 20 * 1000000 } };
+	int ms = watch_recheck_ms(step);
+	struct itimerspec its = { .it_value = { 0, (long)ms * 1000000L } };
 
-	timerfd_settime(sv->recheck_fd, 0, &its, NULL);
+	sv->recheck_step = step;
+	if (ms > 0)
+		timerfd_settime(sv->recheck_fd, 0, &its, NULL);
 }
 
 /* --- accept and the loop ------------------------------------------------ */
@@ -620,7 +624,7 @@ dispatch(struct server *sv, struct epoll_event *e)
 			if (!sv->store_ok)
 				store_reopen(sv);
 			hub_refresh(sv);
-			arm_recheck(sv);
+			arm_recheck(sv, 0);
 		}
 	} else if (p == &tag_recheck) {
 		uint64_t n;
@@ -628,6 +632,7 @@ dispatch(struct server *sv, struct epoll_event *e)
 			/* spurious */
 		}
 		hub_refresh(sv);
+		arm_recheck(sv, sv->recheck_step + 1);
 	} else
 		conn_event(sv, p, e->events);
 }

@@ -25,4 +25,12 @@ int	watch_open(struct watch *w, const char *dbpath);
 int	watch_read(struct watch *w);
 void	watch_close(struct watch *w);
 
+/*
+ * A wake can come before the commit it announces is visible: SQLite writes
+ * the WAL frames, syncs them (about a millisecond here), and only then
+ * publishes the commit in -shm. So after a wake a reader looks again after
+ * watch_recheck_ms(0), then (1), ... milliseconds; -1 means stop looking.
+ */
+int	watch_recheck_ms(int step);
+
 #endif

@@ -133,6 +133,25 @@ START_TEST(test_lifetime_jitter)
 }
 END_TEST
 
+/* The rechecks after a wake: growing, first within ~1 ms (a sync's time),
+ * and they end, within 100 ms in all. */
+START_TEST(test_watch_recheck)
+{
+	int step, total = 0, prev = 0;
+
+	ck_assert_int_le(watch_recheck_ms(0), 1);
+	for (step = 0; watch_recheck_ms(step) != -1; step++) {
+		ck_assert_int_gt(watch_recheck_ms(step), prev);
+		prev = watch_recheck_ms(step);
+		total += prev;
+		ck_assert_int_lt(step, 32);
+	}
+	ck_assert_int_ge(step, 2);
+	ck_assert_int_le(total, 100);
+	ck_assert_int_eq(watch_recheck_ms(-1), -1);
+}
+END_TEST
+
 START_TEST(test_watch)
 {
 	char path[512], wal[600], other[600];
@@ -175,6 +194,7 @@ misc_suite(void)
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_lifetime_jitter);
 	tcase_add_test(tc, test_watch);
+	tcase_add_test(tc, test_watch_recheck);
 	suite_add_tcase(s, tc);
 	return s;
 }
