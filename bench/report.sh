@@ -50,6 +50,8 @@ echo "| Figure | sse-fcgi | PHP loop | advantage | nchan | advantage |"
 echo "|---|---:|---:|---:|---:|---:|"
 row "1. latency, 1 client, 10 ev/s: p50 ms" lower "$(get latency ours p50_ms)" "$(get latency php p50_ms)" "$(get latency nchan p50_ms)"
 row "1. latency: p99 ms" lower "$(get latency ours p99_ms)" "$(get latency php p99_ms)" "$(get latency nchan p99_ms)"
+row "1. latency, one running sse-push -f: p50 ms" lower "$(get latency-follow ours p50_ms)" "$(get latency php p50_ms)" "$(get latency nchan p50_ms)"
+row "1. latency, one running sse-push -f: p99 ms" lower "$(get latency-follow ours p99_ms)" "$(get latency php p99_ms)" "$(get latency nchan p99_ms)"
 for n in $fans; do
 	p=""; [ "$n" = "$phpn" ] && p=php
 	row "2. $n clients: connect all, ms" lower "$(get fanout-$n ours connect_ms)" "$([ -n "$p" ] && get fanout-$n php connect_ms)" "$(get fanout-$n nchan connect_ms)"

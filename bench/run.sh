@@ -101,6 +101,10 @@ s_latency() {
 	say "1 latency: 1 client, $RATE events/s, $LAT_SECONDS s"
 	record latency ours $("$BENCH" load -n 1 -r $RATE -d $LAT_SECONDS \
 	    -s "$PUSH" -P sse-fcgi -o "$OUT/cdf-latency-ours.txt" "$(OURS_URL)")
+	say "1 latency: the same through one running sse-push -f"
+	record latency-follow ours $("$BENCH" load -n 1 -r $RATE \
+	    -d $LAT_SECONDS -w "$BUILD/sse-push -q -d $DB -f" -P sse-fcgi \
+	    -o "$OUT/cdf-latency-follow.txt" "$(OURS_URL)")
 	record latency php $("$BENCH" load -n 1 -r $RATE -d $LAT_SECONDS \
 	    -s "$PUSH" -P php-fpm8.2 -o "$OUT/cdf-latency-php.txt" "$(PHP_URL)")
 	start_nchan newest

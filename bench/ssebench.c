@@ -7,11 +7,13 @@
  *
  * Every published event carries "SEQ USEC" (stats.h): the delay of each
  * event on each stream is measured from the moment publishing began (just
- * before sse-push is spawned, or before the publish request is sent) to its
+ * before sse-push is spawned, before the line is written to a running
+ * writer's stdin, or before the publish request is sent) to its
  * arrival. The responder's cost comes from /proc (procstat.h), sampled
  * around each phase. Output is one line of key=value pairs for bench/run.sh.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -43,7 +45,7 @@ struct client {
 };
 
 static struct {
-	const char	*addr, *path, *lei, *push, *pub, *cdf;
+	const char	*addr, *path, *lei, *push, *feed, *pub, *cdf;
 	int		 port, clients, inflight, timeout;
 	double		 rate, duration, idle;
 	long		 expect;
@@ -53,6 +55,7 @@ static struct {
 static struct client *cl;
 static int ep, nready, nfailed, nclosed, nchildren, npub, nbacklog_done;
 static int64_t published, push_failed;
+static int feed_fd = -1;	/* -w: the running writer's stdin */
 static struct samples lat;
 
 static int64_t
@@ -240,6 +243,52 @@ split_words(const char *s, int extra, int *count)
 	return argv;
 }
 
+/* -w: start the writer once, its stdin a pipe that takes a line per event. */
+static void
+feed_start(void)
+{
+	posix_spawn_file_actions_t fa;
+	char **argv;
+	int argc, p[2];
+	pid_t pid;
+
+	argv = split_words(o.feed, 0, &argc);
+	if (pipe2(p, O_CLOEXEC) == -1 ||
+	    posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_adddup2(&fa, p[0], 0) != 0 ||
+	    posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
+		perror("ssebench: feed");
+		exit(1);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[0]);
+	feed_fd = p[1];
+	nchildren++;
+}
+
+/* EOF on the writer's stdin: it commits what it has and exits; reap() and
+ * drain() wait for it like for a spawned push. */
+static void
+feed_stop(void)
+{
+	if (feed_fd != -1)
+		close(feed_fd);
+	feed_fd = -1;
+}
+
+static void
+feed_line(const char *payload)
+{
+	char line[128];
+	int n = snprintf(line, sizeof(line),
+	    "{\"event\":\"bench\",\"data\":\"%s\"}\n", payload);
+
+	if (feed_fd == -1)
+		feed_start();
+	if (write(feed_fd, line, (size_t)n) != n)
+		push_failed++;
+}
+
 static void
 publish(void)
 {
@@ -251,6 +300,10 @@ publish(void)
 	published++;
 	snprintf(payload, sizeof(payload), "%lld %lld", (long long)published,
 	    (long long)now_us());
+	if (o.feed != NULL) {
+		feed_line(payload);
+		return;
+	}
 	if (o.push != NULL) {
 		if (argv == NULL)
 			argv = split_words(o.push, 1, &argc);
@@ -460,7 +513,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: ssebench load [-n clients] [-c inflight] [-L last-event-id]\n"
-	    "           [-r rate -d seconds (-s push-command | -p publish-path)]\n"
+	    "           [-r rate -d seconds (-s push-command | -w writer-command |\n"
+	    "            -p publish-path)]\n"
 	    "           [-i idle-seconds] [-x expect] [-P process-name]...\n"
 	    "           [-o cdf-file] [-t timeout] http://ADDR:PORT/PATH\n"
 	    "       ssebench spawn -n runs command [args...]\n");
@@ -485,7 +539,7 @@ cmd_load(int argc, char **argv)
 	int ch, i, np = 0;
 	int64_t connect_us, start;
 
-	while ((ch = getopt(argc, argv, "n:c:L:r:d:s:p:i:x:P:o:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:c:L:r:d:s:w:p:i:x:P:o:t:")) != -1) {
 		switch (ch) {
 		case 'n': o.clients = atoi(optarg); break;
 		case 'c': o.inflight = atoi(optarg); break;
@@ -493,6 +547,7 @@ cmd_load(int argc, char **argv)
 		case 'r': o.rate = atof(optarg); break;
 		case 'd': o.duration = atof(optarg); break;
 		case 's': o.push = optarg; break;
+		case 'w': o.feed = optarg; break;
 		case 'p': o.pub = optarg; break;
 		case 'i': o.idle = atof(optarg); break;
 		case 'x': o.expect = atol(optarg); break;
@@ -504,7 +559,8 @@ cmd_load(int argc, char **argv)
 	}
 	if (optind != argc - 1 || parse_url(argv[optind]) == -1 ||
 	    o.clients < 1 || o.inflight < 1 ||
-	    (o.duration > 0 && (o.rate <= 0 || (!o.push && !o.pub))))
+	    (o.duration > 0 && (o.rate <= 0 ||
+	    (!o.push && !o.feed && !o.pub))))
 		usage();
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
@@ -529,6 +585,7 @@ cmd_load(int argc, char **argv)
 	sample(&held);
 	if (o.duration > 0) {
 		run_for(o.duration, 1);
+		feed_stop();
 		drain();
 	}
 	sample(&pub_end);

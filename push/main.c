@@ -31,7 +31,7 @@ struct options {
 	const char	*event;
 	const char	*data;
 	const char	*simulate;
-	int		 batch, prune, quiet, busy_ms;
+	int		 batch, follow, prune, quiet, busy_ms;
 	int64_t		 keep, max_age;
 	int64_t		 rate, count, seed;
 };
@@ -47,6 +47,7 @@ usage(int status)
 "usage: %s [-q] [-d db] symbol price\n"
 "       %s [-q] [-d db] -e event -m data|-\n"
 "       %s [-q] [-d db] -b < lines\n"
+"       %s [-q] [-d db] -f < lines\n"
 "       %s [-d db] --prune [--keep n] [--max-age duration]\n"
 "       %s [-d db] --simulate SYM=PRICE,... [--rate n] [--count n] [--seed n]\n"
 "\n"
@@ -57,6 +58,8 @@ usage(int status)
 "                           SYMBOL PRICE\n"
 "                           {\"symbol\":\"AAPL\",\"price\":189.51}\n"
 "                           {\"event\":\"NAME\",\"data\":\"TEXT\"}\n"
+"  -f, --follow           the same lines, each committed as it arrives, for a\n"
+"                           feed piped in; a bad line is skipped and named\n"
 "      --prune            delete old events (with --keep and/or --max-age)\n"
 "      --keep N           keep the newest N events\n"
 "      --max-age DUR      delete events older than DUR (90s, 15m, 12h, 7d)\n"
@@ -68,7 +71,8 @@ usage(int status)
 "  -q, --quiet            do not print the new id\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n",
-	    progname, progname, progname, progname, progname, SSE_DEFAULT_DB,
+	    progname, progname, progname, progname, progname, progname,
+	    SSE_DEFAULT_DB,
 	    STORE_BUSY_MS);
 	exit(status);
 }
@@ -155,6 +159,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "event",	  required_argument, NULL, 'e' },
 		{ "data",	  required_argument, NULL, 'm' },
 		{ "batch",	  no_argument,	     NULL, 'b' },
+		{ "follow",	  no_argument,	     NULL, 'f' },
 		{ "prune",	  no_argument,	     NULL, OPT_PRUNE },
 		{ "keep",	  required_argument, NULL, OPT_KEEP },
 		{ "max-age",	  required_argument, NULL, OPT_MAXAGE },
@@ -173,13 +178,14 @@ parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->keep = o->max_age = -1;
 	o->rate = 2;
-	while ((ch = getopt_long(argc, argv, "d:e:m:bt:qhV", longopts, NULL))
+	while ((ch = getopt_long(argc, argv, "d:e:m:bft:qhV", longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case 'd': o->db = optarg; break;
 		case 'e': o->event = optarg; break;
 		case 'm': o->data = optarg; break;
 		case 'b': o->batch = 1; break;
+		case 'f': o->follow = 1; break;
 		case OPT_PRUNE: o->prune = 1; break;
 		case OPT_KEEP: o->keep = parse_count(optarg, "--keep"); break;
 		case OPT_MAXAGE: o->max_age = parse_duration(optarg); break;
@@ -292,6 +298,61 @@ read_all_stdin(struct buf *b)
 		    strerror(errno));
 }
 
+/* End the transaction of one event: commit it if rc is STORE_OK, else roll
+ * it back. Returns rc, or the commit's error. */
+static int
+finish_one(struct store *st, int rc)
+{
+	if (rc == STORE_OK)
+		rc = store_commit(st);
+	if (rc != STORE_OK)
+		store_rollback(st);
+	return rc;
+}
+
+/*
+ * Each line in its own transaction, committed as soon as it is read, so a
+ * program can pipe a live feed in. A refused line is named and skipped;
+ * a database error ends the run (what was committed stays). Returns the
+ * exit status.
+ */
+static int
+run_follow(struct store *st, struct ingest *in, int quiet)
+{
+	struct buf line;
+	int64_t lineno = 0, refused = 0, rows;
+	int rc, too_long;
+
+	buf_init(&line);
+	while (read_line(stdin, &line, INGEST_LINE_MAX, &too_long)) {
+		lineno++;
+		rows = in->rows;
+		if (too_long) {
+			snprintf(in->err, sizeof(in->err), "line is longer than "
+			    "%d bytes", INGEST_LINE_MAX);
+			rc = INGEST_INVALID;
+		} else if ((rc = store_begin(st)) == STORE_OK)
+			rc = finish_one(st, ingest_line(in, line.data ?
+			    line.data : "", line.len));
+		if (rc == INGEST_INVALID) {
+			fprintf(stderr, "%s: line %lld: %s; skipped\n", progname,
+			    (long long)lineno, in->err);
+			refused++;
+			continue;
+		}
+		if (rc != STORE_OK)
+			die(exit_code(rc), "line %lld: %s", (long long)lineno,
+			    store_errmsg(st));
+		if (!quiet && in->rows > rows &&
+		    (printf("%lld\n", (long long)in->last_id) < 0 ||
+		    fflush(stdout) == EOF))
+			die(EXIT_IOERR, "cannot write standard output: %s",
+			    strerror(errno));
+	}
+	buf_release(&line);
+	return refused ? EXIT_INPUT : 0;
+}
+
 /* One price at a time, each in its own transaction, at a steady rate. */
 static int
 run_simulate(struct store *st, struct ingest *in, const struct options *o)
@@ -308,7 +369,9 @@ run_simulate(struct store *st, struct ingest *in, const struct options *o)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (n = 0; o->count == 0 || n < o->count; n++) {
 		sim_step(&sim, &sym, price, sizeof(price));
-		if ((rc = ingest_price(in, sym, price)) != STORE_OK)
+		if ((rc = store_begin(st)) == STORE_OK)
+			rc = finish_one(st, ingest_price(in, sym, price));
+		if (rc != STORE_OK)
 			die(exit_code(rc), "%s", rc == INGEST_INVALID ? in->err :
 			    store_errmsg(st));
 		if (gap_ns == 0)
@@ -340,10 +403,11 @@ run_single(struct store *st, struct ingest *in, const struct options *o,
 			read_all_stdin(&data);
 		else if (buf_appends(&data, o->data) == -1)
 			die(EXIT_DBERR, "out of memory");
-		rc = ingest_event(in, o->event, data.data ? data.data : "",
-		    data.len);
-	} else
-		rc = ingest_price(in, argv[0], argv[1]);
+		if ((rc = store_begin(st)) == STORE_OK)
+			rc = finish_one(st, ingest_event(in, o->event,
+			    data.data ? data.data : "", data.len));
+	} else if ((rc = store_begin(st)) == STORE_OK)
+		rc = finish_one(st, ingest_price(in, argv[0], argv[1]));
 	buf_release(&data);
 	if (rc == INGEST_INVALID)
 		die(EXIT_INPUT, "%s; nothing was written", in->err);
@@ -358,7 +422,7 @@ main(int argc, char **argv)
 	struct options o;
 	struct store st;
 	struct ingest in;
-	int rc;
+	int rc, status = 0;
 
 	parse_options(argc, argv, &o);
 	argc -= optind;
@@ -370,11 +434,14 @@ main(int argc, char **argv)
 	if (o.prune ? (argc || o.batch || o.event || (o.keep < 0 &&
 	    o.max_age < 0)) : (o.keep >= 0 || o.max_age >= 0))
 		usage(EXIT_USAGE);
-	if (o.simulate && (argc || o.batch || o.event || o.prune))
+	if (o.simulate && (argc || o.batch || o.follow || o.event || o.prune))
 		usage(EXIT_USAGE);
-	if (!o.prune && !o.batch && !o.simulate && o.event == NULL && argc != 2)
+	if (!o.prune && !o.batch && !o.follow && !o.simulate &&
+	    o.event == NULL && argc != 2)
 		usage(EXIT_USAGE);
-	if ((o.batch || o.prune) && (argc || o.event || o.data))
+	if ((o.batch || o.follow || o.prune) && (argc || o.event || o.data))
+		usage(EXIT_USAGE);
+	if (o.follow && (o.batch || o.prune))
 		usage(EXIT_USAGE);
 	if (o.event == NULL && o.data != NULL)
 		usage(EXIT_USAGE);
@@ -393,7 +460,10 @@ main(int argc, char **argv)
 		o.quiet = 1;
 	} else if (o.batch)
 		run_batch(&st, &in, o.quiet);
-	else
+	else if (o.follow) {
+		status = run_follow(&st, &in, o.quiet);
+		o.quiet = 1;
+	} else
 		run_single(&st, &in, &o, argc, argv);
 	if (!o.prune && !o.quiet && in.rows > 0)
 		printf("%lld\n", (long long)in.last_id);
@@ -402,5 +472,5 @@ main(int argc, char **argv)
 	if (fflush(stdout) == EOF)
 		die(EXIT_IOERR, "cannot write standard output: %s",
 		    strerror(errno));
-	return 0;
+	return status;
 }
