@@ -72,8 +72,17 @@ if [ -n "$cgin" ]; then
 	row "6. CGI, $cgin clients idle: CPU s per minute" lower "$(per_min "$(get cgi-$cgin ours cpu_idle_s)" "$(get cgi-$cgin ours idle_s)")" "$(per_min "$(get cgi-$cgin php cpu_idle_s)" "$(get cgi-$cgin php idle_s)")" ""
 fi
 echo
-echo "The load generator shares the machine: its own CPU time is in the raw"
-echo "figures (client_cpu_s). Raw figures, one line per scenario and system:"
+echo "Everything runs on one machine: the web server and the load client share"
+echo "its cores with the responder. CPU seconds spent while publishing, per"
+echo "fan-out run of ours:"
+echo
+echo "| clients | sse-fcgi | lighttpd | load client | delivery p99 ms |"
+echo "|---:|---:|---:|---:|---:|"
+for n in $fans; do
+	echo "| $n | $(fmt "$(get fanout-$n ours cpu_pub_s)") | $(fmt "$(get fanout-$n ours front_cpu_pub_s)") | $(fmt "$(get fanout-$n ours client_cpu_pub_s)") | $(fmt "$(get fanout-$n ours p99_ms)") |"
+done
+echo
+echo "Raw figures, one line per scenario and system:"
 echo
 sed 's/^/    /' "$R"
 } > "$DIR/RESULTS.md"

@@ -50,6 +50,7 @@ static struct {
 	double		 rate, duration, idle;
 	long		 expect;
 	const char	*procs[8];
+	const char	*front[8];	/* -F: the web server, measured apart */
 } o = { .addr = "127.0.0.1", .clients = 1, .inflight = 256, .timeout = 60 };
 
 static struct client *cl;
@@ -57,6 +58,9 @@ static int ep, nready, nfailed, nclosed, nchildren, npub, nbacklog_done;
 static int64_t published, push_failed;
 static int feed_fd = -1;	/* -w: the running writer's stdin */
 static struct samples lat;
+/* CPU seconds while publishing, beside the responder's: on one small
+ * machine the web server and this client share the cores with it. */
+static double front_pub_s, client_pub_s;
 
 static int64_t
 now_us(void)
@@ -479,7 +483,7 @@ load_report(int64_t connect_us, const struct procsample *base,
 	    "dup=%ld reorder=%ld p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
 	    "max_ms=%.3f nproc=%d base_kb=%ld held_kb=%ld per_stream_kb=%.2f "
 	    "cpu_pub_s=%.2f cpu_per_event_us=%.2f idle_s=%.0f cpu_idle_s=%.2f "
-	    "client_cpu_s=%.2f\n",
+	    "client_cpu_s=%.2f client_cpu_pub_s=%.2f front_cpu_pub_s=%.2f\n",
 	    o.clients, nready, nfailed, nclosed, connect_us / 1000.0,
 	    (long long)published, (long long)push_failed, (long long)got,
 	    (long long)(want - got), dups, reorders,
@@ -488,7 +492,8 @@ load_report(int64_t connect_us, const struct procsample *base,
 	    held->nproc, base->pss_kb, held->pss_kb,
 	    nready ? (double)(held->pss_kb - base->pss_kb) / nready : 0,
 	    cpu_pub, got ? cpu_pub * 1e6 / (double)got : 0, o.idle,
-	    idle_end->cpu_s - pub_end->cpu_s, self_cpu());
+	    idle_end->cpu_s - pub_end->cpu_s, self_cpu(), client_pub_s,
+	    front_pub_s);
 }
 
 static int
@@ -516,6 +521,7 @@ usage(void)
 	    "           [-r rate -d seconds (-s push-command | -w writer-command |\n"
 	    "            -p publish-path)]\n"
 	    "           [-i idle-seconds] [-x expect] [-P process-name]...\n"
+	    "           [-F web-server-process-name]...\n"
 	    "           [-o cdf-file] [-t timeout] http://ADDR:PORT/PATH\n"
 	    "       ssebench spawn -n runs command [args...]\n");
 	exit(64);
@@ -532,14 +538,27 @@ raise_nofile(void)
 	}
 }
 
+/* sign -1 at the start of publishing, +1 at its end: front_pub_s and
+ * client_pub_s become what the web server and this client spent. */
+static void
+phase_cpu(int sign)
+{
+	struct procsample f = { 0 };
+
+	if (o.front[0] != NULL)
+		procstat_sample(o.front, &f);
+	front_pub_s += sign * f.cpu_s;
+	client_pub_s += sign * self_cpu();
+}
+
 static int
 cmd_load(int argc, char **argv)
 {
 	struct procsample base, held, pub_end, idle_end;
-	int ch, i, np = 0;
+	int ch, i, np = 0, nf = 0;
 	int64_t connect_us, start;
 
-	while ((ch = getopt(argc, argv, "n:c:L:r:d:s:w:p:i:x:P:o:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:c:L:r:d:s:w:p:i:x:P:F:o:t:")) != -1) {
 		switch (ch) {
 		case 'n': o.clients = atoi(optarg); break;
 		case 'c': o.inflight = atoi(optarg); break;
@@ -552,6 +571,7 @@ cmd_load(int argc, char **argv)
 		case 'i': o.idle = atof(optarg); break;
 		case 'x': o.expect = atol(optarg); break;
 		case 'P': if (np < 7) o.procs[np++] = optarg; break;
+		case 'F': if (nf < 7) o.front[nf++] = optarg; break;
 		case 'o': o.cdf = optarg; break;
 		case 't': o.timeout = atoi(optarg); break;
 		default: usage();
@@ -583,12 +603,14 @@ cmd_load(int argc, char **argv)
 	}
 	run_for(1, 0);		/* let the responder settle before measuring */
 	sample(&held);
+	phase_cpu(-1);
 	if (o.duration > 0) {
 		run_for(o.duration, 1);
 		feed_stop();
 		drain();
 	}
 	sample(&pub_end);
+	phase_cpu(1);
 	if (o.idle > 0)
 		run_for(o.idle, 0);
 	sample(&idle_end);
