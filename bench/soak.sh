@@ -71,7 +71,12 @@ sample $(( $(date +%s) - start ))
 rounds=$(wc -l < "$TOP/bench/soak-rounds.txt")
 bad=$(grep -c -v 'failed=0 closed=0 .*push_failed=0 .*missing=0 dup=0 reorder=0' "$TOP/bench/soak-rounds.txt")
 events=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^received=/) { sub("received=", "", $i); s += $i } } END { print s + 0 }' "$TOP/bench/soak-rounds.txt")
-awk -v rounds="$rounds" -v bad="$bad" -v events="$events" -v min="$MIN" '
+# field KEY: that figure of every round, one a line.
+field() { awk -v k="$1=" '{ for (i = 1; i <= NF; i++) if (index($i, k) == 1) print substr($i, length(k) + 1) }' "$TOP/bench/soak-rounds.txt"; }
+p50=$(field p50_ms | sort -n | sed -n '1p;$p' | tr '\n' ' ')
+p99=$(field p99_ms | sort -n | sed -n '1p;$p' | tr '\n' ' ')
+awk -v rounds="$rounds" -v bad="$bad" -v events="$events" -v min="$MIN" \
+    -v p50="$p50" -v p99="$p99" '
 NR == 1 { next }
 { n++; t[n] = $1; rss[n] = $2; fds[n] = $3; thr[n] = $4 }
 END {
@@ -90,6 +95,9 @@ END {
 	printf "| figure | value |\n|---|---:|\n"
 	printf "| load rounds | %d |\n| rounds with a lost, duplicated or reordered event, or a failed stream | %d |\n", rounds, bad
 	printf "| events delivered (all streams) | %d |\n", events
+	split(p50, a, " "); split(p99, b, " ")
+	printf "| delivery p50 per round: best / worst, ms | %s / %s |\n", a[1], a[2]
+	printf "| delivery p99 per round: best / worst, ms | %s / %s |\n", b[1], b[2]
 	printf "| RSS after warm-up (t >= 200 s): min / max / last, kB | %d / %d / %d |\n", rmin, rmax, last
 	printf "| descriptors after warm-up: min / max | %d / %d |\n", fmin, fmax
 	printf "| samples | %d |\n", n
