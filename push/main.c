@@ -231,6 +231,18 @@ read_line(FILE *f, struct buf *b, size_t max, int *too_long)
 	return c != EOF || b->len > 0 || *too_long;
 }
 
+/* Ingest a line read by read_line(); one that was too long is refused. */
+static int
+ingest_read(struct ingest *in, const struct buf *line, int too_long)
+{
+	if (too_long) {
+		snprintf(in->err, sizeof(in->err), "line is longer than %d bytes",
+		    INGEST_LINE_MAX);
+		return INGEST_INVALID;
+	}
+	return ingest_line(in, line->data ? line->data : "", line->len);
+}
+
 static void
 progress(int64_t lines, int done)
 {
@@ -251,14 +263,7 @@ run_batch(struct store *st, struct ingest *in, int quiet)
 		die(exit_code(rc), "%s", store_errmsg(st));
 	while (read_line(stdin, &line, INGEST_LINE_MAX, &too_long)) {
 		lineno++;
-		if (too_long) {
-			snprintf(in->err, sizeof(in->err), "line is longer than "
-			    "%d bytes", INGEST_LINE_MAX);
-			rc = INGEST_INVALID;
-		} else
-			rc = ingest_line(in, line.data ? line.data : "",
-			    line.len);
-		if (rc != STORE_OK)
+		if ((rc = ingest_read(in, &line, too_long)) != STORE_OK)
 			break;
 		if (tty && lineno % 65536 == 0)
 			progress(lineno, 0);
@@ -327,13 +332,8 @@ run_follow(struct store *st, struct ingest *in, int quiet)
 	while (read_line(stdin, &line, INGEST_LINE_MAX, &too_long)) {
 		lineno++;
 		rows = in->rows;
-		if (too_long) {
-			snprintf(in->err, sizeof(in->err), "line is longer than "
-			    "%d bytes", INGEST_LINE_MAX);
-			rc = INGEST_INVALID;
-		} else if ((rc = store_begin(st)) == STORE_OK)
-			rc = finish_one(st, ingest_line(in, line.data ?
-			    line.data : "", line.len));
+		if ((rc = store_begin(st)) == STORE_OK)
+			rc = finish_one(st, ingest_read(in, &line, too_long));
 		if (rc == INGEST_INVALID) {
 			fprintf(stderr, "%s: line %lld: %s; skipped\n", progname,
 			    (long long)lineno, in->err);
