@@ -62,6 +62,13 @@ flush_out(struct buf *out)
 	return 0;
 }
 
+/* When the stream loop next looks for rows without being woken. */
+struct wake {
+	int64_t		 recheck;	/* ms, -1: none pending */
+	int		 step;		/* of watch_recheck_ms() */
+	int64_t		 poll_at;	/* ms: the fallback timer */
+};
+
 struct loop {
 	const struct config *cfg;
 	struct store	 st;
@@ -132,49 +139,75 @@ wait_change(struct loop *l, int64_t until)
 	return 0;
 }
 
+/*
+ * What a wake asks for: 1 to look for rows (a change to the database or its
+ * WAL, a recheck, or the fallback timer), 0 for nothing. inotify watches
+ * the whole directory, and every reader that opens the database writes its
+ * -shm there: were those wakes looks, each CGI stream starting would make
+ * every other one query, and 200 streams starting cost seconds of CPU.
+ */
+static int
+wake_wants_look(struct wake *k, int bits, int64_t t, int poll_ms)
+{
+	int look = 0, d;
+
+	if (bits & WATCH_CHANGED) {
+		k->recheck = t + watch_recheck_ms(k->step = 0);
+		look = 1;
+	} else if (k->recheck >= 0 && t >= k->recheck) {
+		/* A wake can come before its commit is visible (watch.h). */
+		d = watch_recheck_ms(++k->step);
+		k->recheck = d < 0 ? -1 : t + d;
+		look = 1;
+	}
+	/* Where inotify cannot see writes (network file systems), the timer
+	 * is the fallback: the catch-up query is the check. */
+	if (t >= k->poll_at) {
+		k->poll_at = t + poll_ms;
+		look = 1;
+	}
+	return look;
+}
+
 static void
 run(struct loop *l)
 {
 	const struct config *cfg = l->cfg;
-	int64_t start = clock_ms(), t = start, end, beat, poll_at, recheck = -1;
+	int64_t start = clock_ms(), t = start, end, beat, until;
 	int life = config_lifetime(cfg, (unsigned)getpid() * 2654435761u), r;
-	int step = 0, d;
+	struct wake k = { .recheck = -1, .poll_at = start + cfg->poll_ms };
+	int look = 1;
 
 	end = life ? start + (int64_t)life * 1000 : INT64_MAX;
 	beat = start + (int64_t)cfg->heartbeat_s * 1000;
-	poll_at = start + cfg->poll_ms;
 	if (watch_open(&l->w, cfg->db) == -1)
 		fprintf(stderr, "sse.cgi: inotify unavailable (%s): checking "
 		    "every %d ms\n", strerror(errno), cfg->poll_ms);
-	for (;;) {
-		if ((r = catch_up(l)) != 0 || stopping || t >= end)
+	for (r = 0;;) {
+		if (look && (r = catch_up(l)) != 0)
 			break;
-		int64_t until = end < beat ? end : beat;
-		until = poll_at < until ? poll_at : until;
-		if (recheck >= 0 && recheck < until)
-			until = recheck;
+		if (stopping || t >= end)
+			break;
+		until = end < beat ? end : beat;
+		until = k.poll_at < until ? k.poll_at : until;
+		if (k.recheck >= 0 && k.recheck < until)
+			until = k.recheck;
 		if ((r = wait_change(l, until)) == -1)
 			return;
 		t = clock_ms();
-		/* A wake can come before its commit is visible (watch.h). */
-		if (r & WATCH_CHANGED)
-			recheck = t + watch_recheck_ms(step = 0);
-		else if (recheck >= 0 && t >= recheck)
-			recheck = (d = watch_recheck_ms(++step)) < 0 ? -1 :
-			    t + d;
-		/* Where inotify cannot see writes (network file systems), this
-		 * wake is the fallback: the catch-up query is the check. */
-		if (t >= poll_at)
-			poll_at = t + cfg->poll_ms;
-		/* Every wake, not only on WATCH_REPLACED: a stat is cheap, and
-		 * without inotify the timer is the only wake there is. */
-		if (replaced(l)) {
+		look = wake_wants_look(&k, r, t, cfg->poll_ms);
+		/* A stat is cheap, and without inotify the timer is the only
+		 * wake there is, so check on every look, not only on
+		 * WATCH_REPLACED. */
+		if (look && replaced(l)) {
 			fprintf(stderr, "sse.cgi: database '%s' was replaced: "
 			    "ending the stream\n", cfg->db);
 			break;
 		}
 		if (t >= beat) {
 			stream_heartbeat(&l->out);
+			if (flush_out(&l->out) == -1)
+				return;		/* the client left */
 			beat = t + (int64_t)cfg->heartbeat_s * 1000;
 		}
 	}
