@@ -142,8 +142,8 @@ static int
 open_versioned(struct store *s, const char *path, int oflags, int busy_ms,
     int *v)
 {
-	/* NOMUTEX: a store belongs to one thread (store.h), and the locking
-	 * was a tenth of a batch's instructions. */
+	/* NOMUTEX: a store belongs to one thread (store.h), so SQLite's
+	 * per-connection locking is work for nothing (2 % of a batch). */
 	int rc = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX,
 	    NULL);
 
@@ -445,11 +445,10 @@ now_iso(char out[32])
 	out[24] = '\0';
 }
 
-/* Run the insert q with its parameters bound; sets *id. */
+/* Run the insert st with its parameters bound; sets *id. */
 static int
-step_insert(struct store *s, enum store_query q, int64_t *id)
+step_insert(struct store *s, sqlite3_stmt *st, int64_t *id)
 {
-	sqlite3_stmt *st = s->q[q];
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
@@ -541,7 +540,7 @@ store_insert_price(struct store *s, const char *symbol, const char *price,
 	sqlite3_bind_text(st, 3, data, (int)(p - data), SQLITE_STATIC);
 	now_iso(ts);
 	sqlite3_bind_text(st, 4, ts, -1, SQLITE_STATIC);
-	return step_insert(s, STORE_Q_INSERT_PRICE, id);
+	return step_insert(s, st, id);
 }
 
 int
@@ -557,7 +556,7 @@ store_insert_event(struct store *s, const char *event, const char *data,
 	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, data, (int)len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ts, -1, SQLITE_STATIC);
-	return step_insert(s, STORE_Q_INSERT_EVENT, id);
+	return step_insert(s, st, id);
 }
 
 static int
