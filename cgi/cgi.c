@@ -101,14 +101,15 @@ catch_up(struct loop *l)
 	int rc;
 
 	do {
-		rc = batch_load(&l->b, &l->st, l->s.cursor, l->cfg->batch_rows);
+		rc = batch_load(&l->b, &l->st, l->s.cursor, l->cfg->batch_rows,
+		    BATCH_BYTES);
 		if (rc == STORE_BUSY)
 			return 0;	/* a busy database never ends a stream */
 		if (rc != STORE_OK) {
 			fprintf(stderr, "sse.cgi: %s\n", store_errmsg(&l->st));
 			return 1;
 		}
-		stream_take(&l->s, &l->b, l->b.full, &l->out);
+		stream_take(&l->s, &l->b, &l->out);
 		if (flush_out(&l->out) == -1)
 			return -1;
 		if (l->b.full && stream_replay_spent(&l->s, &l->cfg->stream))

@@ -280,7 +280,7 @@ conn_catch_up(struct server *sv, struct conn *c)
 	int rc;
 
 	rc = sv->store_ok ? batch_load(&sv->own, &sv->st, c->s.cursor,
-	    sv->cfg->batch_rows) : STORE_ERR;
+	    sv->cfg->batch_rows, BATCH_BYTES) : STORE_ERR;
 	if (rc != STORE_OK) {
 		/* Busy or unavailable: stop the writable wake-ups (they would
 		 * spin) and let the next sweep try again. */
@@ -288,7 +288,7 @@ conn_catch_up(struct server *sv, struct conn *c)
 		return 0;
 	}
 	buf_clear(&sv->text);
-	stream_take(&c->s, &sv->own, 1, &sv->text);
+	stream_take(&c->s, &sv->own, &sv->text);
 	if (conn_send_text(sv, c) == -1)
 		return -1;
 	if (!sv->own.full && c->s.cursor >= sv->hub_cursor)
@@ -397,7 +397,7 @@ hub_fan_out(struct server *sv)
 			continue;
 		}
 		buf_clear(&sv->text);
-		if (stream_take(&c->s, &sv->hub, 0, &sv->text) == -1) {
+		if (stream_take(&c->s, &sv->hub, &sv->text) == -1) {
 			c->behind = 1;
 			ep_mod(sv, c, 1);
 			continue;
@@ -415,7 +415,7 @@ hub_refresh(struct server *sv)
 		return;
 	do {
 		rc = batch_load(&sv->hub, &sv->st, sv->hub_cursor,
-		    sv->cfg->batch_rows);
+		    sv->cfg->batch_rows, BATCH_BYTES);
 		if (rc != STORE_OK || sv->hub.n == 0)
 			return;
 		hub_fan_out(sv);

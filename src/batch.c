@@ -53,24 +53,35 @@ add_row(void *ctx, const struct row *r)
 	}
 	b->last = r->id;
 	b->n++;
+	if (b->text.len >= b->max_bytes) {
+		b->full = 1;
+		return 1;	/* enough for one read */
+	}
 	return 0;
 }
 
 int
-batch_load(struct batch *b, struct store *st, int64_t after, int limit)
+batch_load(struct batch *b, struct store *st, int64_t after, int limit,
+    size_t max_bytes)
 {
 	int rc;
 
 	buf_clear(&b->text);
 	b->n = 0;
 	b->unframed = 0;
+	b->full = 0;
+	b->max_bytes = max_bytes;
 	b->after = b->last = after;
-	rc = store_read_after(st, after, limit, add_row, b);
+	rc = store_read_span(st, after, limit, add_row, b, &b->oldest,
+	    &b->newest);
 	if (rc < 0)
 		return rc;
 	/* A short read because add_row ran out of memory is still an error. */
 	if ((size_t)rc != b->n)
 		return STORE_ERR;
-	b->full = rc == limit;
+	if (rc == limit)
+		b->full = 1;
+	if (!b->full && b->newest > b->last)
+		b->last = b->newest;
 	return STORE_OK;
 }

@@ -12,7 +12,10 @@
 #include "store.h"
 #include "validate.h"
 
-#define BATCH_ROWS	500	/* default rows per read: bounds memory */
+#define BATCH_ROWS	500	/* default rows per read */
+/* Text per read, at most, plus one row: one read is what a stream may hold
+ * unsent, so a batch of 500 large events cannot grow it to megabytes. */
+#define BATCH_BYTES	(64 * 1024)
 
 struct frame {
 	int64_t	 id;
@@ -23,9 +26,12 @@ struct frame {
 
 struct batch {
 	int64_t		 after;		/* rows are > after ... */
-	int64_t		 last;		/* ... and <= last (after if none) */
-	int		 full;		/* hit the limit: more rows may follow */
+	int64_t		 last;		/* ... and every id <= last was read */
+	int64_t		 oldest;	/* the table's bounds in the same */
+	int64_t		 newest;	/* snapshot (store_read_span) */
+	int		 full;		/* hit a limit: more rows may follow */
 	int		 unframed;	/* rows sent as "id:" only (bad name) */
+	size_t		 max_bytes;	/* of this load */
 	struct buf	 text;
 	struct frame	*f;
 	size_t		 n, cap;
@@ -34,10 +40,15 @@ struct batch {
 void	batch_init(struct batch *b);
 void	batch_release(struct batch *b);
 /*
- * Replace the contents with up to limit rows after 'after'. A row whose
- * event name cannot be framed (CR/LF inside, written by hand) becomes an
- * "id:" line, so cursors still move past it. Returns a STORE_* code.
+ * Replace the contents with the rows after 'after': up to limit rows, and
+ * no more once the text reaches max_bytes (always at least one row). A
+ * batch that is not full covers every id up to newest, so last is newest
+ * even when the newest rows were deleted: a cursor moves past the hole
+ * instead of reading it again and again. A row whose event name cannot be
+ * framed (CR/LF inside, written by hand) becomes an "id:" line, so cursors
+ * still move past it. Returns a STORE_* code.
  */
-int	batch_load(struct batch *b, struct store *st, int64_t after, int limit);
+int	batch_load(struct batch *b, struct store *st, int64_t after, int limit,
+	    size_t max_bytes);
 
 #endif

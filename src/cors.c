@@ -110,15 +110,18 @@ cors_allows(const struct cors *c, const char *origin)
 void
 cors_headers(const struct cors *c, const char *origin, struct buf *out)
 {
+	if (!cors_enabled(c))
+		return;
+	/* Whether the allow header comes depends on Origin, whatever the
+	 * answer: a cache that stored one origin's response must not hand
+	 * it to another, so every response says so. */
+	buf_appends(out, "Vary: Origin\r\n");
 	if (!cors_allows(c, origin))
 		return;
-	if (c->any) {
+	if (c->any)
 		buf_appends(out, "Access-Control-Allow-Origin: *\r\n");
-		return;
-	}
-	/* The answer depends on Origin: caches must key on it. */
-	buf_printf(out, "Access-Control-Allow-Origin: %s\r\nVary: Origin\r\n",
-	    origin);
+	else
+		buf_printf(out, "Access-Control-Allow-Origin: %s\r\n", origin);
 }
 
 int
@@ -134,9 +137,9 @@ cors_preflight(const struct cors *c, const char *origin, const char *method,
 	}
 	if (!cors_allows(c, origin) || method == NULL ||
 	    (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)) {
-		buf_appends(out, "Status: 403 Forbidden\r\n"
-		    "Vary: Origin\r\n"
-		    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+		buf_appends(out, "Status: 403 Forbidden\r\n");
+		cors_headers(c, NULL, out);
+		buf_appends(out, "Content-Type: text/plain; charset=utf-8\r\n\r\n"
 		    "cross-origin request not allowed\n");
 		return 403;
 	}

@@ -27,7 +27,8 @@ int	cors_parse(struct cors *c, const char *list, char *err, size_t errsz);
 int	cors_enabled(const struct cors *c);
 /* 1 when a page from origin (the request's Origin header) may read. */
 int	cors_allows(const struct cors *c, const char *origin);
-/* The response header lines for origin, if it is allowed; else nothing. */
+/* The response header lines for origin when CORS is on: Vary: Origin
+ * always, the allow header if origin may read. Nothing when off. */
 void	cors_headers(const struct cors *c, const char *origin, struct buf *out);
 /*
  * Answer an OPTIONS request (CGI response head, ending in the blank line).

@@ -43,6 +43,8 @@ enum store_query {
 	STORE_Q_READ_AFTER,
 	STORE_Q_BOUNDS,
 	STORE_Q_VERSION,
+	STORE_Q_READ_BEGIN,
+	STORE_Q_READ_END,
 	STORE_Q_PREV_PRICE,
 	STORE_Q_INSERT_PRICE,
 	STORE_Q_INSERT_EVENT,
@@ -97,6 +99,14 @@ int	store_read_after(struct store *s, int64_t after, int limit,
  * oldest = newest + 1; a fresh one gives 1 and 0.
  */
 int	store_bounds(struct store *s, int64_t *oldest, int64_t *newest);
+/*
+ * store_bounds() and store_read_after() in one read transaction, so the
+ * rows and the bounds describe the same table: a row missing between
+ * 'after' and 'oldest' was pruned, not yet to come. Same returns as
+ * store_read_after().
+ */
+int	store_read_span(struct store *s, int64_t after, int limit,
+	    store_row_fn fn, void *ctx, int64_t *oldest, int64_t *newest);
 /* PRAGMA data_version: changes when another connection commits. */
 int	store_data_version(struct store *s, int64_t *v);
 

@@ -23,15 +23,18 @@ stream_reject(int status, const struct request *r,
 {
 	if (r->method == REQ_OPTIONS)
 		cors_preflight(&cfg->cors, r->origin, r->preflight, out);
-	else if (status == 405)
+	else if (status == 405) {
 		buf_appends(out, "Status: 405 Method Not Allowed\r\n"
-		    "Allow: GET, HEAD\r\n"
-		    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-		    "method not allowed: use GET\n");
-	else
-		buf_printf(out, "Status: 400 Bad Request\r\n"
-		    "Content-Type: text/plain; charset=utf-8\r\n\r\n%s\n",
-		    r->error ? r->error : "bad request");
+		    "Allow: GET, HEAD\r\n");
+		cors_headers(&cfg->cors, r->origin, out);
+		buf_appends(out, "Content-Type: text/plain; charset=utf-8\r\n"
+		    "\r\nmethod not allowed: use GET\n");
+	} else {
+		buf_appends(out, "Status: 400 Bad Request\r\n");
+		cors_headers(&cfg->cors, r->origin, out);
+		buf_printf(out, "Content-Type: text/plain; charset=utf-8\r\n"
+		    "\r\n%s\n", r->error ? r->error : "bad request");
+	}
 }
 
 void
@@ -87,14 +90,17 @@ stream_begin(struct stream *s, const struct request *req,
 }
 
 int
-stream_take(struct stream *s, const struct batch *b, int replay,
-    struct buf *out)
+stream_take(struct stream *s, const struct batch *b, struct buf *out)
 {
 	size_t i;
 	int n = 0;
 
 	if (b->after > s->cursor)
 		return -1;
+	/* Read in the same snapshot as the rows: what lies between the
+	 * cursor and the oldest row is gone, not late. */
+	if (s->cursor < b->oldest - 1)
+		reset(s, out, "pruned", b->oldest - 1, b->oldest, b->newest);
 	for (i = 0; i < b->n; i++) {
 		const struct frame *f = &b->f[i];
 		if (f->id <= s->cursor)
@@ -107,7 +113,7 @@ stream_take(struct stream *s, const struct batch *b, int replay,
 	}
 	if (b->last > s->cursor)
 		s->cursor = b->last;
-	if (replay)
+	if (b->full)
 		s->replayed += n;
 	return n;
 }
@@ -116,6 +122,42 @@ int
 stream_replay_spent(const struct stream *s, const struct stream_cfg *cfg)
 {
 	return cfg->max_replay > 0 && s->replayed >= cfg->max_replay;
+}
+
+void
+stream_clock(struct stream *s, int64_t now, int heartbeat_ms, int64_t life_ms)
+{
+	s->heartbeat_ms = heartbeat_ms;
+	s->end_at = life_ms > 0 ? now + life_ms : INT64_MAX;
+	s->beat_at = now + heartbeat_ms;
+}
+
+int64_t
+stream_deadline(const struct stream *s)
+{
+	return s->end_at < s->beat_at ? s->end_at : s->beat_at;
+}
+
+void
+stream_wrote(struct stream *s, int64_t now)
+{
+	s->beat_at = now + s->heartbeat_ms;
+}
+
+int
+stream_expired(const struct stream *s, int64_t now)
+{
+	return now >= s->end_at;
+}
+
+int
+stream_beat(struct stream *s, int64_t now, struct buf *out)
+{
+	if (now < s->beat_at)
+		return 0;
+	stream_heartbeat(out);
+	stream_wrote(s, now);
+	return 1;
 }
 
 void

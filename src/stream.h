@@ -31,7 +31,10 @@ struct stream {
 	struct request	 req;
 	int64_t		 cursor;	/* every row <= cursor was examined */
 	int64_t		 sent_id;	/* last id the client has seen */
-	int64_t		 replayed;	/* rows sent while catching up */
+	int64_t		 replayed;	/* rows sent from full batches */
+	int64_t		 end_at;	/* ms: the end of its life */
+	int64_t		 beat_at;	/* ms: a heartbeat is due */
+	int		 heartbeat_ms;
 };
 
 /* The head and body of a response that is not a stream: 400, 405, or the
@@ -55,14 +58,31 @@ int	stream_begin(struct stream *s, const struct request *req,
 
 /*
  * Append the frames of b this stream has not seen and wants, and move the
- * cursor to b->last. replay says the rows are a catch-up read. Returns the
- * number of frames appended, or -1 if b starts after the cursor (the stream
- * is behind and must read for itself).
+ * cursor to b->last. When rows after the cursor were pruned (b->oldest is
+ * beyond it), an "event: reset" saying so comes first. Rows of a full batch
+ * (more were waiting: the stream is catching up) count as replayed, the
+ * same for either responder. Returns the number of frames appended, or -1
+ * if b starts after the cursor (the stream is behind and must read for
+ * itself).
  */
-int	stream_take(struct stream *s, const struct batch *b, int replay,
-	    struct buf *out);
-/* 1 when the stream has caught up as many rows as one connection may. */
+int	stream_take(struct stream *s, const struct batch *b, struct buf *out);
+/* 1 when the stream has caught up as many rows as one connection may; it
+ * then ends at this batch boundary and the client resumes. */
 int	stream_replay_spent(const struct stream *s, const struct stream_cfg *cfg);
+
+/*
+ * Deadlines, in ms of the caller's clock: the stream ends at now + life_ms
+ * (0: never) and beats heartbeat_ms after its last write.
+ */
+void	stream_clock(struct stream *s, int64_t now, int heartbeat_ms,
+	    int64_t life_ms);
+/* The next moment something is due: the end or a heartbeat. */
+int64_t	stream_deadline(const struct stream *s);
+/* Output left for the client at now: the heartbeat moves. */
+void	stream_wrote(struct stream *s, int64_t now);
+int	stream_expired(const struct stream *s, int64_t now);
+/* Append a keep-alive comment if one is due at now; returns 1 if it did. */
+int	stream_beat(struct stream *s, int64_t now, struct buf *out);
 
 void	stream_heartbeat(struct buf *out);
 /* The last frame: moves the client's cursor past rows its filter skipped. */

@@ -26,8 +26,12 @@ for mode in spawned/ external/ cgi/sse.cgi; do
 	head_of "$url" -H "Origin: https://app.example.evil.test"
 	check "$mode other origin: still 200" grep -q '^HTTP/1.1 200' "$T/h.txt"
 	check "$mode other origin: no permission" not_in_head "access-control-allow-origin"
+	check "$mode other origin: Vary: Origin too (a cache must not share it)" in_head "vary: origin"
 	head_of "$url"
 	check "$mode no Origin: no CORS header" not_in_head "access-control-allow-origin"
+	check "$mode no Origin: Vary: Origin" in_head "vary: origin"
+	head_of "$url?symbols=bad!" -H "Origin: https://app.example"
+	check "$mode 400: Vary: Origin" sh -c "grep -q '^HTTP/1.1 400' '$T/h.txt' && grep -qix 'vary: origin' '$T/h.txt'"
 
 	head_of "$url" -X OPTIONS -H "Origin: http://localhost:8080" \
 	    -H "Access-Control-Request-Method: GET" \
@@ -60,6 +64,7 @@ for mode in spawned/ cgi/sse.cgi; do
 	url=$BASE/$mode
 	head_of "$url" -H "Origin: https://app.example"
 	check "$mode off by default: no CORS header" not_in_head "access-control"
+	check "$mode off by default: no Vary" not_in_head "vary"
 	head_of "$url" -X OPTIONS -H "Origin: https://app.example" \
 	    -H "Access-Control-Request-Method: GET"
 	check "$mode off by default: OPTIONS is 405" grep -q '^HTTP/1.1 405' "$T/h.txt"

@@ -295,6 +295,58 @@ START_TEST(test_schema_upgrade)
 }
 END_TEST
 
+/* A database switched out of WAL by hand is put back by the next writer,
+ * and the writer syncs every commit (FULL), whatever the build's default. */
+static int
+pragma_text(sqlite3 *db, const char *sql, char *out, size_t outsz)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		snprintf(out, outsz, "%s", sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW;
+}
+
+START_TEST(test_wal_restored_and_sync_full)
+{
+	char mode[32], sync[32];
+
+	store_close(&st);
+	raw_exec("PRAGMA journal_mode = DELETE");
+	ck_assert_int_eq(store_open(&st, path, 0, 0), STORE_OK);
+	ck_assert(pragma_text(st.db, "PRAGMA journal_mode", mode,
+	    sizeof(mode)));
+	ck_assert_str_eq(mode, "wal");
+	ck_assert(pragma_text(st.db, "PRAGMA synchronous", sync,
+	    sizeof(sync)));
+	ck_assert_str_eq(sync, "2");	/* FULL */
+}
+END_TEST
+
+/* Rows and bounds from one snapshot. */
+START_TEST(test_read_span)
+{
+	struct collect c = { .n = 0 };
+	int64_t id, oldest = 0, newest = 0, n;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		store_insert_event(&st, "e", "d", 1, &id);
+	ck_assert_int_eq(store_prune(&st, 4, -1, &n), STORE_OK);
+	ck_assert_int_eq(store_read_span(&st, 0, 3, collect, &c, &oldest,
+	    &newest), 3);
+	ck_assert_int_eq(oldest, 3);
+	ck_assert_int_eq(newest, 6);
+	ck_assert_int_eq(c.ids[0], 3);
+	/* No transaction is left open: a writer can checkpoint. */
+	ck_assert(sqlite3_get_autocommit(st.db));
+}
+END_TEST
+
 START_TEST(test_open_failures)
 {
 	char p2[512];
@@ -335,6 +387,8 @@ store_suite(void)
 	tcase_add_test(tc, test_schema_newer_refused);
 	tcase_add_test(tc, test_schema_upgrade);
 	tcase_add_test(tc, test_open_failures);
+	tcase_add_test(tc, test_wal_restored_and_sync_full);
+	tcase_add_test(tc, test_read_span);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -63,8 +63,9 @@ drain(struct stream *s)
 	int n = 0;
 
 	do {
-		ck_assert_int_eq(batch_load(&b, &rd, s->cursor, 4), STORE_OK);
-		n += stream_take(s, &b, b.full, &out);
+		ck_assert_int_eq(batch_load(&b, &rd, s->cursor, 4,
+		    BATCH_BYTES), STORE_OK);
+		n += stream_take(s, &b, &out);
 	} while (b.full);
 	return n;
 }
@@ -178,8 +179,8 @@ START_TEST(test_behind_batch_refused)
 
 	add(10);
 	ck_assert_int_eq(begin(&s, "", "2"), STREAM_OPEN);
-	ck_assert_int_eq(batch_load(&b, &rd, 5, 100), STORE_OK);
-	ck_assert_int_eq(stream_take(&s, &b, 0, &out), -1);
+	ck_assert_int_eq(batch_load(&b, &rd, 5, 100, BATCH_BYTES), STORE_OK);
+	ck_assert_int_eq(stream_take(&s, &b, &out), -1);
 	ck_assert_int_eq(s.cursor, 2);
 }
 END_TEST
@@ -191,8 +192,9 @@ START_TEST(test_replay_limit)
 	cfg.stream.max_replay = 4;
 	add(10);
 	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
-	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4), STORE_OK);
-	stream_take(&s, &b, 1, &out);
+	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4, BATCH_BYTES),
+	    STORE_OK);
+	stream_take(&s, &b, &out);
 	ck_assert(stream_replay_spent(&s, &cfg.stream));
 	cfg.stream.max_replay = 0;
 	ck_assert(!stream_replay_spent(&s, &cfg.stream));
@@ -217,6 +219,136 @@ START_TEST(test_unframeable_row)
 	ck_assert_ptr_null(strstr(out.data, "injected"));
 	ck_assert_ptr_nonnull(strstr(out.data, "id: 2\n\nid: 3\n"));
 	ck_assert_int_eq(b.unframed, 1);
+}
+END_TEST
+
+/* Rows pruned while a stream catches up: the reset comes in the batch
+ * that sees the gap, before the rows, and no row is sent twice. */
+START_TEST(test_pruned_during_catch_up)
+{
+	struct stream s;
+	int64_t n;
+
+	add(20);
+	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
+	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4, BATCH_BYTES),
+	    STORE_OK);
+	ck_assert_int_eq(stream_take(&s, &b, &out), 4);	/* ids 1-4 */
+	store_prune(&wr, 5, -1, &n);			/* leaves 16-20 */
+	buf_clear(&out);
+	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4, BATCH_BYTES),
+	    STORE_OK);
+	ck_assert_int_eq(stream_take(&s, &b, &out), 4);
+	ck_assert_ptr_eq(strstr(out.data, "id: 15\nevent: reset\ndata: "
+	    "{\"reason\":\"pruned\",\"oldest\":16,\"newest\":20}\n\n"),
+	    out.data);
+	ck_assert_ptr_nonnull(strstr(out.data, "\nid: 16\n"));
+	ck_assert_int_eq(drain(&s), 1);
+	ck_assert_int_eq(s.cursor, 20);
+}
+END_TEST
+
+/* The same for a live stream reading a batch that starts at its cursor. */
+START_TEST(test_pruned_while_live)
+{
+	struct stream s;
+	int64_t n;
+
+	add(3);
+	ck_assert_int_eq(begin(&s, "", NULL), STREAM_OPEN);	/* at 3 */
+	add(10);
+	store_prune(&wr, 2, -1, &n);				/* 12, 13 */
+	buf_clear(&out);
+	ck_assert_int_eq(drain(&s), 2);
+	ck_assert_ptr_nonnull(strstr(out.data, "id: 11\nevent: reset\n"));
+}
+END_TEST
+
+/* The newest rows deleted by hand: the cursor moves past the hole, so the
+ * next read starts after it instead of finding nothing again and again. */
+START_TEST(test_newest_deleted)
+{
+	struct stream s;
+	sqlite3 *db;
+
+	add(10);
+	ck_assert_int_eq(begin(&s, "", "5"), STREAM_OPEN);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "DELETE FROM events WHERE id > 5", NULL, NULL, NULL);
+	sqlite3_close(db);
+	buf_clear(&out);
+	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4, BATCH_BYTES),
+	    STORE_OK);
+	ck_assert_int_eq(b.n, 0);
+	ck_assert_int_eq(b.last, 10);
+	ck_assert_int_eq(stream_take(&s, &b, &out), 0);
+	ck_assert_int_eq(s.cursor, 10);
+	ck_assert_ptr_null(strstr(out.data ? out.data : "", "reset"));
+	add(1);
+	ck_assert_int_eq(drain(&s), 1);
+	ck_assert_ptr_nonnull(strstr(out.data, "id: 11\n"));
+}
+END_TEST
+
+/* One read holds at most BATCH_BYTES of text plus one row, whatever the
+ * row limit: a stream's unsent output stays bounded by bytes. */
+START_TEST(test_batch_byte_cap)
+{
+	static char big[60000];
+	int64_t id;
+	int i, rows = 0;
+
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(store_insert_event(&wr, "big", big,
+		    sizeof(big), &id), STORE_OK);
+	ck_assert_int_eq(batch_load(&b, &rd, 0, 500, BATCH_BYTES), STORE_OK);
+	ck_assert(b.full);
+	ck_assert_uint_eq(b.n, 2);
+	ck_assert_uint_le(b.text.len, BATCH_BYTES + sizeof(big) + 64);
+	/* Full batches still cover every row once. */
+	do {
+		rows += (int)b.n;
+		ck_assert_int_eq(batch_load(&b, &rd, b.last, 500, BATCH_BYTES),
+		    STORE_OK);
+	} while (b.n > 0);
+	ck_assert_int_eq(rows, 20);
+	/* A row larger than the cap still goes, alone. */
+	ck_assert_int_eq(batch_load(&b, &rd, 0, 500, 100), STORE_OK);
+	ck_assert_uint_eq(b.n, 1);
+	ck_assert(b.full);
+}
+END_TEST
+
+/* Replayed rows are the rows of full batches, for either responder. */
+START_TEST(test_replay_counts_full_batches)
+{
+	struct stream s;
+
+	add(10);
+	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
+	ck_assert_int_eq(drain(&s), 10);	/* 4 + 4 full, 2 not */
+	ck_assert_int_eq(s.replayed, 8);
+}
+END_TEST
+
+START_TEST(test_deadlines)
+{
+	struct stream s;
+
+	memset(&s, 0, sizeof(s));
+	stream_clock(&s, 1000, 15000, 240000);
+	ck_assert_int_eq(stream_deadline(&s), 16000);
+	ck_assert(!stream_beat(&s, 15999, &out));
+	ck_assert(stream_beat(&s, 16000, &out));
+	ck_assert_str_eq(out.data, ": keep-alive\n\n");
+	ck_assert_int_eq(stream_deadline(&s), 31000);
+	stream_wrote(&s, 30000);
+	ck_assert_int_eq(stream_deadline(&s), 45000);
+	ck_assert(!stream_expired(&s, 240999));
+	ck_assert(stream_expired(&s, 241000));
+	stream_clock(&s, 0, 1000, 0);		/* no lifetime */
+	ck_assert(!stream_expired(&s, INT64_MAX - 1));
 }
 END_TEST
 
@@ -269,16 +401,24 @@ START_TEST(test_cors_on)
 	request_cors(&r, "https://app.example", NULL);
 	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
 	    STREAM_OPEN);
-	ck_assert_ptr_nonnull(strstr(out.data,
-	    "Access-Control-Allow-Origin: https://app.example\r\n"
-	    "Vary: Origin\r\n\r\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "Vary: Origin\r\n"
+	    "Access-Control-Allow-Origin: https://app.example\r\n\r\n"));
 	buf_clear(&out);
 	/* Another origin is served, but not allowed to read. */
 	request_cors(&r, "https://app.example.evil", NULL);
 	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
 	    STREAM_OPEN);
 	ck_assert_ptr_null(strstr(out.data, "Access-Control"));
+	ck_assert_ptr_nonnull(strstr(out.data, "Vary: Origin\r\n"));
 	buf_clear(&out);
+	/* A 400 says Vary too: every answer does while CORS is on. */
+	request_parse(&r, "GET", "symbols=bad!", NULL);
+	request_cors(&r, "https://app.example", NULL);
+	stream_reject(400, &r, &cfg.stream, &out);
+	ck_assert_ptr_nonnull(strstr(out.data, "Status: 400"));
+	ck_assert_ptr_nonnull(strstr(out.data, "Vary: Origin\r\n"));
+	buf_clear(&out);
+	request_parse(&r, "GET", "", NULL);
 	/* The turn-away must be readable too, or its retry is lost. */
 	request_cors(&r, "http://localhost:8080", NULL);
 	stream_turn_away(&cfg.stream, &r, "server busy", &out);
@@ -319,10 +459,11 @@ START_TEST(test_cors_any)
 	ck_assert_int_eq(cors_parse(&cfg.stream.cors, "*", err, sizeof(err)),
 	    0);
 	cors_headers(&cfg.stream.cors, "https://x.example", &out);
-	ck_assert_str_eq(out.data, "Access-Control-Allow-Origin: *\r\n");
+	ck_assert_str_eq(out.data, "Vary: Origin\r\n"
+	    "Access-Control-Allow-Origin: *\r\n");
 	buf_clear(&out);
-	cors_headers(&cfg.stream.cors, "", &out);	/* no Origin: nothing */
-	ck_assert_uint_eq(out.len, 0);
+	cors_headers(&cfg.stream.cors, "", &out);	/* no Origin: no allow */
+	ck_assert_str_eq(out.data, "Vary: Origin\r\n");
 	memset(&cfg.stream.cors, 0, sizeof(cfg.stream.cors));
 }
 END_TEST
@@ -415,6 +556,12 @@ stream_suite(void)
 	tcase_add_test(tc, test_behind_batch_refused);
 	tcase_add_test(tc, test_replay_limit);
 	tcase_add_test(tc, test_unframeable_row);
+	tcase_add_test(tc, test_pruned_during_catch_up);
+	tcase_add_test(tc, test_pruned_while_live);
+	tcase_add_test(tc, test_newest_deleted);
+	tcase_add_test(tc, test_batch_byte_cap);
+	tcase_add_test(tc, test_replay_counts_full_batches);
+	tcase_add_test(tc, test_deadlines);
 	tcase_add_test(tc, test_reject_and_turn_away);
 	tcase_add_test(tc, test_cors_off);
 	tcase_add_test(tc, test_cors_on);
