@@ -250,37 +250,53 @@ progress(int64_t lines, int done)
 	    done ? "\n" : "");
 }
 
-/* All lines in one transaction: any bad line leaves the database as it was. */
+/*
+ * Read and check every line before taking the write lock, so a slow
+ * producer never holds it: other writers (a -f feed, --simulate) go on
+ * meanwhile. The lines are kept in memory (about the size of the input),
+ * then all go in one transaction: a bad line leaves the database as it was.
+ */
 static int
 run_batch(struct store *st, struct ingest *in, int quiet)
 {
-	struct buf line;
+	struct buf line, all;
 	int64_t lineno = 0;
+	size_t off, len;
 	int rc = STORE_OK, too_long, tty = isatty(2) && !quiet;
 
 	buf_init(&line);
-	if ((rc = store_begin(st)) != STORE_OK)
-		die(exit_code(rc), "%s", store_errmsg(st));
+	buf_init(&all);
+	in->check_only = 1;
 	while (read_line(stdin, &line, INGEST_LINE_MAX, &too_long)) {
 		lineno++;
 		if ((rc = ingest_read(in, &line, too_long)) != STORE_OK)
-			break;
+			die(EXIT_INPUT, "line %lld: %s; nothing was written",
+			    (long long)lineno, in->err);
+		if (buf_append(&all, line.data ? line.data : "", line.len) ==
+		    -1 || buf_append(&all, "\n", 1) == -1)
+			die(EXIT_DBERR, "out of memory");
 		if (tty && lineno % 65536 == 0)
 			progress(lineno, 0);
 	}
 	buf_release(&line);
+	in->check_only = 0;
+	if ((rc = store_begin(st)) != STORE_OK)
+		die(exit_code(rc), "%s; nothing was written", store_errmsg(st));
+	for (off = 0; off < all.len && rc == STORE_OK; off += len + 1) {
+		len = (size_t)((char *)memchr(all.data + off, '\n',
+		    all.len - off) - (all.data + off));
+		rc = ingest_line(in, all.data + off, len);
+	}
+	buf_release(&all);
 	if (rc == STORE_OK)
 		rc = store_commit(st);
 	if (tty && lineno >= 65536)
 		progress(lineno, 1);
-	if (rc == INGEST_INVALID) {
-		store_rollback(st);
-		die(EXIT_INPUT, "line %lld: %s; nothing was written",
-		    (long long)lineno, in->err);
-	}
 	if (rc != STORE_OK) {
 		store_rollback(st);
-		die(exit_code(rc), "%s; nothing was written",
+		die(rc == INGEST_INVALID ? EXIT_INPUT : exit_code(rc),
+		    "%s%s; nothing was written", rc == INGEST_INVALID ?
+		    "line: " : "", rc == INGEST_INVALID ? in->err :
 		    store_errmsg(st));
 	}
 	return 0;
@@ -316,6 +332,18 @@ finish_one(struct store *st, int rc)
 }
 
 /*
+ * A feed (-f, --simulate) outlives any one lock: past the busy timeout it
+ * says so and waits again, where a single push exits 75. Returns 1.
+ */
+static int
+still_busy(struct store *st, int64_t n)
+{
+	fprintf(stderr, "%s: event %lld: %s; still trying\n", progname,
+	    (long long)n, store_errmsg(st));
+	return 1;
+}
+
+/*
  * Each line in its own transaction, committed as soon as it is read, so a
  * program can pipe a live feed in. A refused line is named and skipped;
  * a database error ends the run (what was committed stays). Returns the
@@ -332,8 +360,11 @@ run_follow(struct store *st, struct ingest *in, int quiet)
 	while (read_line(stdin, &line, INGEST_LINE_MAX, &too_long)) {
 		lineno++;
 		rows = in->rows;
-		if ((rc = store_begin(st)) == STORE_OK)
-			rc = finish_one(st, ingest_read(in, &line, too_long));
+		do {
+			if ((rc = store_begin(st)) == STORE_OK)
+				rc = finish_one(st, ingest_read(in, &line,
+				    too_long));
+		} while (rc == STORE_BUSY && still_busy(st, lineno));
 		if (rc == INGEST_INVALID) {
 			fprintf(stderr, "%s: line %lld: %s; skipped\n", progname,
 			    (long long)lineno, in->err);
@@ -369,8 +400,11 @@ run_simulate(struct store *st, struct ingest *in, const struct options *o)
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (n = 0; o->count == 0 || n < o->count; n++) {
 		sim_step(&sim, &sym, price, sizeof(price));
-		if ((rc = store_begin(st)) == STORE_OK)
-			rc = finish_one(st, ingest_price(in, sym, price));
+		do {
+			if ((rc = store_begin(st)) == STORE_OK)
+				rc = finish_one(st, ingest_price(in, sym,
+				    price));
+		} while (rc == STORE_BUSY && still_busy(st, n + 1));
 		if (rc != STORE_OK)
 			die(exit_code(rc), "%s", rc == INGEST_INVALID ? in->err :
 			    store_errmsg(st));

@@ -51,6 +51,8 @@ ingest_price(struct ingest *in, const char *symbol, const char *price)
 		return invalid(in, "", why);
 	if ((why = decimal_parse(price, &units)) != NULL)
 		return invalid(in, "", why);
+	if (in->check_only)
+		return STORE_OK;
 	rc = store_insert_price(in->store, symbol, price, &id);
 	return inserted(in, rc, id);
 }
@@ -67,6 +69,8 @@ ingest_event(struct ingest *in, const char *event, const char *data,
 	if ((why = validate_event(event)) != NULL ||
 	    (why = validate_data(data, len)) != NULL)
 		return invalid(in, "", why);
+	if (in->check_only)
+		return STORE_OK;
 	buf_clear(&in->data);
 	for (i = 0; i < len; i++) {
 		char c = data[i];

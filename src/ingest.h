@@ -28,6 +28,7 @@ struct ingest {
 	struct buf	 data;		/* the payload with line ends made LF */
 	int64_t		 last_id;	/* id of the last row inserted */
 	int64_t		 rows;		/* rows inserted */
+	int		 check_only;	/* validate, insert nothing */
 	char		 err[256];
 };
 

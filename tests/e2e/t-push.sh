@@ -107,6 +107,33 @@ check "a lock held past the busy timeout: exit 75" [ $? = 75 ]
 check "... with a clear message" grep -q "locked" "$T/err"
 wait
 
+# A batch from a slow producer holds no lock while it is read: a single
+# push with a short busy timeout goes through meanwhile.
+( echo "SLOW 1"; sleep 2; echo "SLOW 2" ) | "$BUILD/sse-push" -q -d "$DB" -b &
+slow=$!
+sleep 0.5
+check "a slow -b producer does not hold the lock: a push meanwhile lands" \
+    "$BUILD/sse-push" -q -t 300 -d "$DB" FAST 1
+wait $slow
+check "... and the batch lands after it, whole" [ "$(q "SELECT group_concat(symbol || price, ' ') FROM (SELECT * FROM events WHERE symbol IN ('SLOW','FAST') ORDER BY id)")" = "FAST1 SLOW1 SLOW2" ]
+
+# Feeds wait out a lock held past their busy timeout instead of dying.
+( sqlite3 "$DB" "BEGIN IMMEDIATE;" ".shell sleep 2" "ROLLBACK;" ) &
+locker=$!
+sleep 0.3
+echo "FEED 1" | "$BUILD/sse-push" -q -t 200 -d "$DB" -f 2> "$T/feed.err"
+rc=$?
+check "-f under a long lock: waits, then writes (exit 0)" [ $rc = 0 ] && [ "$(q "SELECT count(*) FROM events WHERE symbol = 'FEED'")" = 1 ]
+check "... saying it is still trying" grep -q "locked.*still trying" "$T/feed.err"
+wait $locker
+( sqlite3 "$DB" "BEGIN IMMEDIATE;" ".shell sleep 2" "ROLLBACK;" ) &
+locker=$!
+sleep 0.3
+"$BUILD/sse-push" -t 200 -d "$DB" --simulate SIM=1.00 --count 2 --rate 0 2> "$T/sim.err"
+rc=$?
+check "--simulate under a long lock: waits, then writes" [ $rc = 0 ] && [ "$(q "SELECT count(*) FROM events WHERE symbol = 'SIM'")" = 2 ]
+wait $locker
+
 # Four pushers at once, beside a reader: no "database is locked", no loss.
 C=$T/conc.db
 "$BUILD/sse-push" -q -d "$C" X 1
