@@ -6,20 +6,20 @@
  * boundary.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "batch.h"
 #include "clock.h"
 #include "cgi.h"
+#include "follow.h"
 #include "stream.h"
-#include "watch.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -62,55 +62,42 @@ flush_out(struct buf *out)
 	return 0;
 }
 
-/* When the stream loop next looks for rows without being woken. */
-struct wake {
-	int64_t		 recheck;	/* ms, -1: none pending */
-	int		 step;		/* of watch_recheck_ms() */
-	int64_t		 poll_at;	/* ms: the fallback timer */
-};
-
 struct loop {
 	const struct config *cfg;
-	struct store	 st;
+	struct follow	 f;
 	struct stream	 s;
-	struct watch	 w;
 	struct batch	 b;
 	struct buf	 out;
-	dev_t		 dev;		/* the database file we opened */
-	ino_t		 ino;
 };
 
-/*
- * The database file was replaced (a new one, its ids starting over) or
- * removed: this stream reads a file nobody writes any more. Ending it
- * brings the client back to the new file, with its Last-Event-ID.
- */
+/* Write out and move the heartbeat; -1 when the client is gone. */
 static int
-replaced(const struct loop *l)
+send_out(struct loop *l, int64_t now)
 {
-	struct stat sb;
-
-	return stat(l->cfg->db, &sb) == -1 || sb.st_dev != l->dev ||
-	    sb.st_ino != l->ino;
+	if (l->out.len == 0)
+		return 0;
+	stream_wrote(&l->s, now);
+	return flush_out(&l->out);
 }
 
-/* Send every row after the cursor; 1 if the stream must end (replay spent). */
+/* Send every row after the cursor: 0 to go on, 1 if the stream must end
+ * (replay spent, or the database failed), -1 when the client is gone. */
 static int
 catch_up(struct loop *l)
 {
 	int rc;
 
 	do {
-		rc = batch_load(&l->b, &l->st, l->s.cursor, l->cfg->batch_rows,
-		    BATCH_BYTES);
+		rc = batch_load(&l->b, &l->f.st, l->s.cursor,
+		    l->cfg->batch_rows, BATCH_BYTES);
 		if (rc == STORE_BUSY)
 			return 0;	/* a busy database never ends a stream */
 		if (rc != STORE_OK) {
-			fprintf(stderr, "sse.cgi: %s\n", store_errmsg(&l->st));
+			fprintf(stderr, "sse.cgi: %s\n", follow_errmsg(&l->f));
 			return 1;
 		}
 		stream_take(&l->s, &l->b, &l->out);
-		if (flush_out(&l->out) == -1)
+		if (send_out(l, clock_ms()) == -1)
 			return -1;
 		if (l->b.full && stream_replay_spent(&l->s, &l->cfg->stream))
 			return 1;
@@ -118,99 +105,80 @@ catch_up(struct loop *l)
 	return 0;
 }
 
-/* Wait for a change, a timer or the client leaving. -1: client gone, else
- * the WATCH_* bits seen (0 on a timer). */
+/* Look at the database and send what is new: same returns as catch_up(). */
 static int
-wait_change(struct loop *l, int64_t until)
+look(struct loop *l, int force)
+{
+	int64_t v = 0;
+	int rc = follow_look(&l->f, &v), r;
+
+	if (rc == FOLLOW_REPLACED) {
+		/* A file nobody writes any more: ending brings the client
+		 * back to the new one, with its Last-Event-ID. */
+		fprintf(stderr, "sse.cgi: database '%s' was replaced: ending "
+		    "the stream\n", l->cfg->db);
+		return 1;
+	}
+	if (rc < 0)
+		return 0;	/* busy: the next look tries again */
+	if (rc == FOLLOW_NONE && !force)
+		return 0;
+	if ((r = catch_up(l)) == 0 && rc == FOLLOW_CHANGED)
+		follow_saw(&l->f, v);
+	return r;
+}
+
+/* Wait for a wake, a deadline or the client leaving. -1: client gone,
+ * else 1 when a look is due. */
+static int
+wait_change(struct loop *l)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = STDOUT_FILENO, .events = 0 },
-		{ .fd = l->w.fd, .events = POLLIN },
+		{ .fd = follow_fd(&l->f), .events = POLLIN },
 	};
-	int64_t left = until - clock_ms();
-	int n;
+	int64_t until = stream_deadline(&l->s), left, now;
+	int n, due = 0;
 
+	if (follow_deadline(&l->f) < until)
+		until = follow_deadline(&l->f);
+	left = until - clock_ms();
 	if (left < 0)
 		left = 0;
-	n = poll(pfd, l->w.fd == -1 ? 1 : 2, (int)left);
+	if (left > INT32_MAX)
+		left = INT32_MAX;
+	n = poll(pfd, pfd[1].fd == -1 ? 1 : 2, (int)left);
 	if (n > 0 && (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)))
 		return -1;
+	now = clock_ms();
 	if (n > 0 && pfd[1].revents)
-		return watch_read(&l->w);
-	return 0;
-}
-
-/*
- * What a wake asks for: 1 to look for rows (a change to the database or its
- * WAL, a recheck, or the fallback timer), 0 for nothing. inotify watches
- * the whole directory, and every reader that opens the database writes its
- * -shm there: were those wakes looks, each CGI stream starting would make
- * every other one query, and 200 streams starting cost seconds of CPU.
- */
-static int
-wake_wants_look(struct wake *k, int bits, int64_t t, int poll_ms)
-{
-	int look = 0, d;
-
-	if (bits & WATCH_CHANGED) {
-		k->recheck = t + watch_recheck_ms(k->step = 0);
-		look = 1;
-	} else if (k->recheck >= 0 && t >= k->recheck) {
-		/* A wake can come before its commit is visible (watch.h). */
-		d = watch_recheck_ms(++k->step);
-		k->recheck = d < 0 ? -1 : t + d;
-		look = 1;
-	}
-	/* Where inotify cannot see writes (network file systems), the timer
-	 * is the fallback: the catch-up query is the check. */
-	if (t >= k->poll_at) {
-		k->poll_at = t + poll_ms;
-		look = 1;
-	}
-	return look;
+		due = follow_wake(&l->f, now);
+	return follow_due(&l->f, now) || due;
 }
 
 static void
 run(struct loop *l)
 {
 	const struct config *cfg = l->cfg;
-	int64_t start = clock_ms(), t = start, end, beat, until;
-	int life = config_lifetime(cfg, (unsigned)getpid() * 2654435761u), r;
-	struct wake k = { .recheck = -1, .poll_at = start + cfg->poll_ms };
-	int look = 1;
+	int r, due;
 
-	end = life ? start + (int64_t)life * 1000 : INT64_MAX;
-	beat = start + (int64_t)cfg->heartbeat_s * 1000;
-	if (watch_open(&l->w, cfg->db) == -1)
-		fprintf(stderr, "sse.cgi: inotify unavailable (%s): checking "
-		    "every %d ms\n", strerror(errno), cfg->poll_ms);
-	for (r = 0;;) {
-		if (look && (r = catch_up(l)) != 0)
+	stream_clock(&l->s, clock_ms(), cfg->heartbeat_s * 1000,
+	    (int64_t)config_lifetime(cfg, (unsigned)getpid() * 2654435761u) *
+	    1000);
+	if (follow_fd(&l->f) == -1)
+		fprintf(stderr, "sse.cgi: inotify unavailable: checking every "
+		    "%d ms\n", cfg->poll_ms);
+	/* The first look reads whatever the client has not seen. */
+	for (r = look(l, 1); r == 0 && !stopping; ) {
+		if (stream_expired(&l->s, clock_ms()))
 			break;
-		if (stopping || t >= end)
+		if ((due = wait_change(l)) == -1)
+			return;		/* the client left */
+		if (due && (r = look(l, 0)) != 0)
 			break;
-		until = end < beat ? end : beat;
-		until = k.poll_at < until ? k.poll_at : until;
-		if (k.recheck >= 0 && k.recheck < until)
-			until = k.recheck;
-		if ((r = wait_change(l, until)) == -1)
+		if (stream_beat(&l->s, clock_ms(), &l->out) &&
+		    flush_out(&l->out) == -1)
 			return;
-		t = clock_ms();
-		look = wake_wants_look(&k, r, t, cfg->poll_ms);
-		/* A stat is cheap, and without inotify the timer is the only
-		 * wake there is, so check on every look, not only on
-		 * WATCH_REPLACED. */
-		if (look && replaced(l)) {
-			fprintf(stderr, "sse.cgi: database '%s' was replaced: "
-			    "ending the stream\n", cfg->db);
-			break;
-		}
-		if (t >= beat) {
-			stream_heartbeat(&l->out);
-			if (flush_out(&l->out) == -1)
-				return;		/* the client left */
-			beat = t + (int64_t)cfg->heartbeat_s * 1000;
-		}
 	}
 	if (r != -1) {
 		stream_end(&l->s, &l->out);
@@ -223,12 +191,11 @@ cgi_serve(const struct config *cfg)
 {
 	struct loop l;
 	struct request req;
-	struct stat sb;
 	int status, rc;
 
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;
-	l.w.fd = -1;
+	l.f.w.fd = -1;
 	buf_init(&l.out);
 	batch_init(&l.b);
 	signals();
@@ -241,15 +208,13 @@ cgi_serve(const struct config *cfg)
 		flush_out(&l.out);
 		goto out;
 	}
-	rc = store_open(&l.st, cfg->db, STORE_READONLY, 0);
-	if (rc == STORE_OK && stat(cfg->db, &sb) == 0) {
-		l.dev = sb.st_dev;
-		l.ino = sb.st_ino;
-	}
+	/* The watch opens first, inside follow_open(): a commit landing
+	 * after stream_begin() read the bounds then always wakes us. */
+	rc = follow_open(&l.f, cfg->db, cfg->poll_ms, clock_ms());
 	if (rc == STORE_OK)
-		rc = stream_begin(&l.s, &req, &cfg->stream, &l.st, &l.out);
+		rc = stream_begin(&l.s, &req, &cfg->stream, &l.f.st, &l.out);
 	if (rc < 0) {
-		fprintf(stderr, "sse.cgi: %s\n", store_errmsg(&l.st));
+		fprintf(stderr, "sse.cgi: %s\n", follow_errmsg(&l.f));
 		stream_turn_away(&cfg->stream, &req, "database unavailable",
 		    &l.out);
 		flush_out(&l.out);
@@ -258,9 +223,8 @@ cgi_serve(const struct config *cfg)
 	if (flush_out(&l.out) == 0 && rc == STREAM_OPEN)
 		run(&l);
 out:
-	watch_close(&l.w);
+	follow_release(&l.f);
 	batch_release(&l.b);
 	buf_release(&l.out);
-	store_close(&l.st);
 	return 0;
 }

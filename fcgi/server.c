@@ -22,8 +22,8 @@
 #include "fcgirec.h"
 #include "intake.h"
 #include "server.h"
+#include "follow.h"
 #include "stream.h"
-#include "watch.h"
 
 /* Streams live at or above this descriptor; see intake.h. */
 #define HIGH_FD		1024
@@ -34,35 +34,40 @@
 #define DRAIN_MS	10000
 #define TICK_MS		250	/* sweep: heartbeats and lifetimes */
 
+/*
+ * What a connection is doing; conn_set() moves it and sets the epoll
+ * interest to match, so the two cannot disagree:
+ *
+ *   LIVE      takes each row from the hub as it is read
+ *   BEHIND    reads the table itself, a batch each time its socket drains
+ *             (resuming, or a slow reader the hub left behind)
+ *   STALLED   BEHIND, but its last read failed (a lock): the next sweep
+ *             makes it BEHIND again instead of spinning on EPOLLOUT
+ *   DRAINING  the response is complete; closed once written or timed out
+ */
+enum conn_state { CONN_LIVE, CONN_BEHIND, CONN_STALLED, CONN_DRAINING };
+
 struct conn {
 	int		 fd;
 	int		 request_id;
-	int		 open;		/* streaming (not finishing) */
-	int		 behind;	/* reads the table itself */
+	enum conn_state	 state;
 	int		 out_armed;	/* EPOLLOUT registered */
-	int		 dead;		/* closed; freed after this epoll batch */
+	int		 closed;	/* freed after this epoll batch */
 	struct stream	 s;
 	struct buf	 pending;	/* FastCGI records not yet written */
-	int64_t		 last_write;	/* ms, for heartbeats */
-	int64_t		 deadline;	/* ms: end of life, or of draining */
+	int64_t		 drain_until;	/* ms, while DRAINING */
 	struct conn	*prev, *next;
 };
 
 struct server {
 	const struct config *cfg;
-	int		 ep, listen_fd, timer_fd, recheck_fd, sig_fd;
-	int		 recheck_step;	/* of watch_recheck_ms() */
+	int		 ep, listen_fd, timer_fd, look_fd, sig_fd;
 	int		 listening;	/* listen_fd is in the epoll set */
 	struct intake	 intake;
-	struct store	 st;
-	int		 store_ok;
-	dev_t		 st_dev;
-	ino_t		 st_ino;
-	struct watch	 w;
+	struct follow	 f;		/* the database */
 	struct batch	 hub, own;
 	int64_t		 hub_cursor;
-	int64_t		 version;
-	int64_t		 next_poll, next_sweep, last_log, last_accept_log;
+	int64_t		 next_sweep, last_log, last_accept_log;
 	struct buf	 text;		/* scratch */
 	struct conn	*conns;
 	struct conn	*graveyard;	/* closed, still named by pending events */
@@ -73,7 +78,7 @@ struct server {
 static void resume_accept(struct server *);
 
 /* Tags for the non-stream descriptors in the epoll set. */
-static char tag_listen, tag_timer, tag_recheck, tag_sig, tag_wake, tag_watch;
+static char tag_listen, tag_timer, tag_look, tag_sig, tag_wake, tag_watch;
 
 static void
 logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -98,56 +103,40 @@ ep_add(struct server *sv, int fd, uint32_t events, void *ptr)
 	return epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* Move c to state and make its epoll interest match: EPOLLOUT while it has
+ * output waiting, or while BEHIND (a drained socket is its cue to read). */
 static void
-ep_mod(struct server *sv, struct conn *c, int want_out)
+conn_set(struct server *sv, struct conn *c, enum conn_state state)
 {
+	int want_out = c->pending.len > 0 || state == CONN_BEHIND;
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP |
 	    (want_out ? EPOLLOUT : 0), .data.ptr = c };
 
+	c->state = state;
 	if (c->out_armed == want_out)
 		return;
 	c->out_armed = want_out;
 	epoll_ctl(sv->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-/* --- the database ------------------------------------------------------ */
-
-static void
-store_reopen(struct server *sv)
+static int
+conn_streaming(const struct conn *c)
 {
-	struct stat sb;
-	int64_t oldest;
-
-	if (sv->store_ok)
-		store_close(&sv->st);
-	sv->store_ok = store_open(&sv->st, sv->cfg->db, STORE_READONLY, 0) ==
-	    STORE_OK && store_bounds(&sv->st, &oldest, &sv->hub_cursor) ==
-	    STORE_OK;
-	if (!sv->store_ok) {
-		int64_t t = clock_ms();
-		if (t - sv->last_log >= 60000 || sv->last_log == 0) {
-			logmsg("%s", store_errmsg(&sv->st));
-			sv->last_log = t;
-		}
-		store_close(&sv->st);
-		return;
-	}
-	if (stat(sv->cfg->db, &sb) == 0) {
-		sv->st_dev = sb.st_dev;
-		sv->st_ino = sb.st_ino;
-	}
-	store_data_version(&sv->st, &sv->version);
+	return c->state != CONN_DRAINING;
 }
 
-/* Was the file replaced under us (a new database, ids starting over)? */
-static int
-store_replaced(struct server *sv)
-{
-	struct stat sb;
+/* --- the database ------------------------------------------------------ */
 
-	if (stat(sv->cfg->db, &sb) == -1)
-		return 1;
-	return sb.st_dev != sv->st_dev || sb.st_ino != sv->st_ino;
+/* Say why the database cannot be read, at most once a minute. */
+static void
+log_db(struct server *sv)
+{
+	int64_t t = clock_ms();
+
+	if (sv->last_log == 0 || t - sv->last_log >= 60000) {
+		logmsg("%s", follow_errmsg(&sv->f));
+		sv->last_log = t;
+	}
 }
 
 /* --- one connection ----------------------------------------------------- */
@@ -155,9 +144,9 @@ store_replaced(struct server *sv)
 /* Close now; free after the current epoll batch, whose later events may
  * still point at this conn. */
 static void
-conn_free(struct server *sv, struct conn *c)
+conn_close(struct server *sv, struct conn *c)
 {
-	if (c->dead)
+	if (c->closed)
 		return;
 	if (c->prev)
 		c->prev->next = c->next;
@@ -168,7 +157,7 @@ conn_free(struct server *sv, struct conn *c)
 	sv->nconns--;
 	close(c->fd);	/* also removes it from the epoll set */
 	buf_release(&c->pending);
-	c->dead = 1;
+	c->closed = 1;
 	c->next = sv->graveyard;
 	sv->graveyard = c;
 }
@@ -202,7 +191,7 @@ conn_flush(struct server *sv, struct conn *c)
 	}
 	if (c->pending.len == 0 && c->pending.cap > 4096)
 		buf_release(&c->pending);	/* idle streams hold no buffer */
-	ep_mod(sv, c, c->pending.len > 0 || (c->open && c->behind));
+	conn_set(sv, c, c->state);
 	return 0;
 }
 
@@ -216,7 +205,7 @@ conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
 
 	if (len == 0)
 		return 0;
-	c->last_write = clock_ms();
+	stream_wrote(&c->s, clock_ms());
 	if (c->pending.len == 0 && len <= FCGIREC_MAX_CONTENT) {
 		/* The common case: straight to the socket, no copy kept. */
 		fcgirec_header(h, FCGIREC_STDOUT, c->request_id, len);
@@ -239,7 +228,7 @@ conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
 		} else
 			buf_append(&c->pending, text + (n - (ssize_t)sizeof(h)),
 			    len - ((size_t)n - sizeof(h)));
-		ep_mod(sv, c, 1);
+		conn_set(sv, c, c->state);
 		return 0;
 	}
 	if (fcgirec_stdout(&c->pending, c->request_id, text, len) == -1)
@@ -247,82 +236,86 @@ conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
 	return conn_flush(sv, c);
 }
 
-/* End the response; the conn is freed once its records are written. */
+/* End the response; the conn is closed once its records are written. */
 static void
 conn_finish(struct server *sv, struct conn *c, int end_stream)
 {
 	buf_clear(&sv->text);
-	if (end_stream && c->open)
+	if (end_stream && conn_streaming(c))
 		stream_end(&c->s, &sv->text);
-	c->open = 0;
-	c->deadline = clock_ms() + DRAIN_MS;
+	conn_set(sv, c, CONN_DRAINING);
+	c->drain_until = clock_ms() + DRAIN_MS;
 	if (conn_send(sv, c, sv->text.data, sv->text.len) == -1 ||
 	    fcgirec_end(&c->pending, c->request_id) == -1 ||
 	    conn_flush(sv, c) == -1 || c->pending.len == 0)
-		conn_free(sv, c);
+		conn_close(sv, c);
 }
 
-/* Send a stream's output from sv->text; frees the conn if the peer left. */
+/* Send a stream's output from sv->text; closes the conn if the peer left. */
 static int
 conn_send_text(struct server *sv, struct conn *c)
 {
 	if (conn_send(sv, c, sv->text.data, sv->text.len) == -1) {
-		conn_free(sv, c);
+		conn_close(sv, c);
 		return -1;
 	}
 	return 0;
 }
 
-/* One catch-up read for a stream that is behind the hub. */
+/* After a batch b: end the stream if it replayed all it may (the client
+ * resumes), the same rule sse.cgi follows. 1 if it ended. */
+static int
+conn_replay_spent(struct server *sv, struct conn *c, const struct batch *b)
+{
+	if (!b->full || !stream_replay_spent(&c->s, &sv->cfg->stream))
+		return 0;
+	conn_finish(sv, c, 1);
+	return 1;
+}
+
+/* One catch-up read for a BEHIND stream. -1 if the conn ended. */
 static int
 conn_catch_up(struct server *sv, struct conn *c)
 {
 	int rc;
 
-	rc = sv->store_ok ? batch_load(&sv->own, &sv->st, c->s.cursor,
+	rc = sv->f.ready ? batch_load(&sv->own, &sv->f.st, c->s.cursor,
 	    sv->cfg->batch_rows, BATCH_BYTES) : STORE_ERR;
 	if (rc != STORE_OK) {
-		/* Busy or unavailable: stop the writable wake-ups (they would
-		 * spin) and let the next sweep try again. */
-		ep_mod(sv, c, c->pending.len > 0);
+		conn_set(sv, c, CONN_STALLED);	/* the sweep retries */
 		return 0;
 	}
 	buf_clear(&sv->text);
 	stream_take(&c->s, &sv->own, &sv->text);
-	if (conn_send_text(sv, c) == -1)
+	if (conn_send_text(sv, c) == -1 || conn_replay_spent(sv, c, &sv->own))
 		return -1;
 	if (!sv->own.full && c->s.cursor >= sv->hub_cursor)
-		c->behind = 0;
-	if (sv->own.full && stream_replay_spent(&c->s, &sv->cfg->stream)) {
-		conn_finish(sv, c, 1);
-		return -1;
-	}
-	return conn_flush(sv, c) == -1 ? (conn_free(sv, c), -1) : 0;
+		conn_set(sv, c, CONN_LIVE);
+	return conn_flush(sv, c) == -1 ? (conn_close(sv, c), -1) : 0;
 }
 
 static void
 conn_event(struct server *sv, struct conn *c, uint32_t ev)
 {
-	if (c->dead)
+	if (c->closed)
 		return;
 	/* After intake drained FCGI_STDIN, anything readable (EOF, reset, a
 	 * stray record) means the web server gave up on this request. */
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
-		conn_free(sv, c);
+		conn_close(sv, c);
 		return;
 	}
 	if (conn_flush(sv, c) == -1) {
-		conn_free(sv, c);
+		conn_close(sv, c);
 		return;
 	}
-	if (!c->open) {
-		if (c->pending.len == 0)
-			conn_free(sv, c);
-		return;
-	}
-	if (c->behind && c->pending.len == 0)
+	if (c->state == CONN_DRAINING && c->pending.len == 0)
+		conn_close(sv, c);
+	else if (c->state == CONN_BEHIND && c->pending.len == 0)
 		conn_catch_up(sv, c);
 }
+
+static void hub_look(struct server *);
 
 /* A request the intake parsed: answer it, and keep it if it streams. */
 static void
@@ -356,10 +349,10 @@ conn_start(struct server *sv, struct intake_done *d)
 		    &sv->text);
 		goto finish;
 	}
-	if (!sv->store_ok)
-		store_reopen(sv);
-	rc = sv->store_ok ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
-	    &sv->st, &sv->text) : STORE_ERR;
+	if (!sv->f.ready)
+		hub_look(sv);
+	rc = sv->f.ready ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
+	    &sv->f.st, &sv->text) : STORE_ERR;
 	if (rc < 0 || sv->stopping || sv->nconns > sv->cfg->max_streams) {
 		buf_clear(&sv->text);
 		stream_turn_away(&sv->cfg->stream, &d->req, rc < 0 ?
@@ -368,14 +361,15 @@ conn_start(struct server *sv, struct intake_done *d)
 	}
 	if (rc == STREAM_DONE)
 		goto finish;
-	c->open = 1;
-	c->behind = c->s.cursor < sv->hub_cursor;
-	c->deadline = sv->cfg->lifetime_s ? clock_ms() + (int64_t)1000 *
-	    config_lifetime(sv->cfg, (unsigned)random()) : INT64_MAX;
-	if (conn_send_text(sv, c) == 0 && c->behind && c->pending.len == 0)
+	stream_clock(&c->s, clock_ms(), sv->cfg->heartbeat_s * 1000,
+	    (int64_t)1000 * config_lifetime(sv->cfg, (unsigned)random()));
+	conn_set(sv, c, c->s.cursor < sv->hub_cursor ? CONN_BEHIND : CONN_LIVE);
+	if (conn_send_text(sv, c) == 0 && c->state == CONN_BEHIND &&
+	    c->pending.len == 0)
 		conn_catch_up(sv, c);
 	return;
 finish:
+	c->state = CONN_LIVE;	/* streaming until conn_finish() */
 	if (conn_send_text(sv, c) == 0)
 		conn_finish(sv, c, 0);
 }
@@ -389,38 +383,40 @@ hub_fan_out(struct server *sv)
 
 	for (c = sv->conns; c != NULL; c = next) {
 		next = c->next;
-		if (!c->open || c->behind)
+		if (c->state != CONN_LIVE)
 			continue;
 		if (c->pending.len > PENDING_MAX) {
 			/* A slow reader: let the table hold its backlog. */
-			c->behind = 1;
+			conn_set(sv, c, CONN_BEHIND);
 			continue;
 		}
 		buf_clear(&sv->text);
 		if (stream_take(&c->s, &sv->hub, &sv->text) == -1) {
-			c->behind = 1;
-			ep_mod(sv, c, 1);
+			conn_set(sv, c, CONN_BEHIND);
 			continue;
 		}
-		conn_send_text(sv, c);
+		if (conn_send_text(sv, c) == 0)
+			conn_replay_spent(sv, c, &sv->hub);
 	}
 }
 
-static void
+/* Read what is new once and hand it to every LIVE stream. */
+static int
 hub_refresh(struct server *sv)
 {
 	int rc;
 
-	if (!sv->store_ok)
-		return;
 	do {
-		rc = batch_load(&sv->hub, &sv->st, sv->hub_cursor,
+		rc = batch_load(&sv->hub, &sv->f.st, sv->hub_cursor,
 		    sv->cfg->batch_rows, BATCH_BYTES);
-		if (rc != STORE_OK || sv->hub.n == 0)
-			return;
+		if (rc != STORE_OK)
+			return rc;
+		/* Even without rows: last may have moved past deleted ones,
+		 * and the streams with it. */
 		hub_fan_out(sv);
 		sv->hub_cursor = sv->hub.last;
 	} while (sv->hub.full);
+	return STORE_OK;
 }
 
 /* End every open stream at an event boundary. */
@@ -431,20 +427,45 @@ drop_all(struct server *sv)
 
 	for (c = sv->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->open)
+		if (conn_streaming(c))
 			conn_finish(sv, c, 1);
 	}
 }
 
-/* The database file was replaced: end every stream, so that each client
- * reconnects and gets the reset that a fresh stream_begin() decides. */
+/* Arm the look timer for the schedule's next deadline. */
 static void
-hub_replaced(struct server *sv)
+arm_look(struct server *sv)
 {
-	logmsg("database '%s' was replaced: ending %d streams", sv->cfg->db,
-	    sv->nconns);
-	drop_all(sv);
-	store_reopen(sv);
+	int64_t at = follow_deadline(&sv->f);
+	struct itimerspec its = { .it_value = { (time_t)(at / 1000),
+	    (long)(at % 1000) * 1000000L } };
+
+	timerfd_settime(sv->look_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Look at the database: a new file ends every stream (each client comes
+ * back and gets the reset a fresh stream_begin() decides); new rows go
+ * out; a failed read is tried again at the next look. */
+static void
+hub_look(struct server *sv)
+{
+	int64_t v = 0;
+	int rc = follow_look(&sv->f, &v);
+
+	if (rc == FOLLOW_REPLACED) {
+		if (sv->nconns > 0)
+			logmsg("database '%s' was replaced: ending %d streams",
+			    sv->cfg->db, sv->nconns);
+		drop_all(sv);
+		if (sv->f.ready) {
+			sv->hub_cursor = sv->f.newest;
+			sv->last_log = 0;
+		} else
+			log_db(sv);
+	} else if (rc < 0)
+		log_db(sv);
+	else if (rc == FOLLOW_CHANGED && hub_refresh(sv) == STORE_OK)
+		follow_saw(&sv->f, v);
 }
 
 /* --- timers ------------------------------------------------------------- */
@@ -456,22 +477,20 @@ sweep(struct server *sv, int64_t t)
 
 	for (c = sv->conns; c != NULL; c = next) {
 		next = c->next;
-		if (!c->open) {
-			if (t >= c->deadline)
-				conn_free(sv, c);	/* never drained */
+		if (c->state == CONN_DRAINING) {
+			if (t >= c->drain_until)
+				conn_close(sv, c);	/* never drained */
 			continue;
 		}
-		if (t >= c->deadline || sv->stopping) {
+		if (stream_expired(&c->s, t) || sv->stopping) {
 			conn_finish(sv, c, 1);
 			continue;
 		}
-		if (c->behind && !c->out_armed)
-			ep_mod(sv, c, 1);	/* retry a failed catch-up */
-		if (t - c->last_write >= (int64_t)sv->cfg->heartbeat_s * 1000) {
-			buf_clear(&sv->text);
-			stream_heartbeat(&sv->text);
+		if (c->state == CONN_STALLED)
+			conn_set(sv, c, CONN_BEHIND);	/* retry its read */
+		buf_clear(&sv->text);
+		if (stream_beat(&c->s, t, &sv->text))
 			conn_send_text(sv, c);
-		}
 	}
 }
 
@@ -479,22 +498,10 @@ static void
 tick(struct server *sv)
 {
 	uint64_t n;
-	int64_t t = clock_ms(), v;
+	int64_t t = clock_ms();
 
 	if (read(sv->timer_fd, &n, sizeof(n)) == -1) {
 		/* EAGAIN: a spurious wake */
-	}
-	if (t >= sv->next_poll) {
-		sv->next_poll = t + sv->cfg->poll_ms;
-		if (!sv->store_ok)
-			store_reopen(sv);
-		else if (store_replaced(sv))
-			hub_replaced(sv);
-		else if (store_data_version(&sv->st, &v) == STORE_OK &&
-		    v != sv->version) {
-			sv->version = v;
-			hub_refresh(sv);
-		}
 	}
 	if (t >= sv->next_sweep || sv->stopping) {
 		sv->next_sweep = t + TICK_MS;
@@ -503,17 +510,22 @@ tick(struct server *sv)
 	}
 }
 
-/* Look again after the step'th delay: a wake can come before its commit
- * is visible (watch.h). */
+/* The look timer or inotify fired: look if the schedule says so. */
 static void
-arm_recheck(struct server *sv, int step)
+on_look(struct server *sv, int woken)
 {
-	int ms = watch_recheck_ms(step);
-	struct itimerspec its = { .it_value = { 0, (long)ms * 1000000L } };
+	uint64_t n;
+	int64_t t = clock_ms();
+	int due = 0;
 
-	sv->recheck_step = step;
-	if (ms > 0)
-		timerfd_settime(sv->recheck_fd, 0, &its, NULL);
+	if (woken)
+		due = follow_wake(&sv->f, t);
+	else if (read(sv->look_fd, &n, sizeof(n)) == -1) {
+		/* EAGAIN: a spurious wake */
+	}
+	if (follow_due(&sv->f, t) || due)
+		hub_look(sv);
+	arm_look(sv);
 }
 
 /* --- accept and the loop ------------------------------------------------ */
@@ -616,24 +628,11 @@ dispatch(struct server *sv, struct epoll_event *e)
 		tick(sv);
 	else if (p == &tag_sig)
 		on_signal(sv);
-	else if (p == &tag_watch) {
-		int bits = watch_read(&sv->w);
-		if (bits & WATCH_REPLACED && sv->store_ok && store_replaced(sv))
-			hub_replaced(sv);
-		else if (bits) {
-			if (!sv->store_ok)
-				store_reopen(sv);
-			hub_refresh(sv);
-			arm_recheck(sv, 0);
-		}
-	} else if (p == &tag_recheck) {
-		uint64_t n;
-		if (read(sv->recheck_fd, &n, sizeof(n)) == -1) {
-			/* spurious */
-		}
-		hub_refresh(sv);
-		arm_recheck(sv, sv->recheck_step + 1);
-	} else
+	else if (p == &tag_watch)
+		on_look(sv, 1);
+	else if (p == &tag_look)
+		on_look(sv, 0);
+	else
 		conn_event(sv, p, e->events);
 }
 
@@ -642,10 +641,9 @@ setup(struct server *sv)
 {
 	struct itimerspec its;
 	sigset_t mask;
-	int ms = sv->cfg->poll_ms < TICK_MS ? sv->cfg->poll_ms : TICK_MS;
 
-	its.it_interval.tv_sec = ms / 1000;
-	its.it_interval.tv_nsec = (long)(ms % 1000) * 1000000L;
+	its.it_interval.tv_sec = TICK_MS / 1000;
+	its.it_interval.tv_nsec = (long)(TICK_MS % 1000) * 1000000L;
 	its.it_value = its.it_interval;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -657,7 +655,7 @@ setup(struct server *sv)
 	    (sv->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (sv->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1 ||
-	    (sv->recheck_fd = timerfd_create(CLOCK_MONOTONIC,
+	    (sv->look_fd = timerfd_create(CLOCK_MONOTONIC,
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1 ||
 	    timerfd_settime(sv->timer_fd, 0, &its, NULL) == -1)
 		return -1;
@@ -667,16 +665,23 @@ setup(struct server *sv)
 	    O_NONBLOCK);
 	if (ep_add(sv, sv->listen_fd, EPOLLIN, &tag_listen) == -1 ||
 	    ep_add(sv, sv->timer_fd, EPOLLIN, &tag_timer) == -1 ||
-	    ep_add(sv, sv->recheck_fd, EPOLLIN, &tag_recheck) == -1 ||
+	    ep_add(sv, sv->look_fd, EPOLLIN, &tag_look) == -1 ||
 	    ep_add(sv, sv->sig_fd, EPOLLIN, &tag_sig) == -1 ||
 	    ep_add(sv, sv->intake.wake_fd, EPOLLIN, &tag_wake) == -1)
 		return -1;
 	sv->listening = 1;
-	if (watch_open(&sv->w, sv->cfg->db) == -1)
-		logmsg("inotify unavailable (%s): checking every %d ms",
-		    strerror(errno), sv->cfg->poll_ms);
-	else if (ep_add(sv, sv->w.fd, EPOLLIN, &tag_watch) == -1)
+	/* The watch first, then the database (follow.h). */
+	if (follow_open(&sv->f, sv->cfg->db, sv->cfg->poll_ms, clock_ms()) ==
+	    STORE_OK)
+		sv->hub_cursor = sv->f.newest;
+	else
+		log_db(sv);
+	if (follow_fd(&sv->f) == -1)
+		logmsg("inotify unavailable: checking every %d ms",
+		    sv->cfg->poll_ms);
+	else if (ep_add(sv, follow_fd(&sv->f), EPOLLIN, &tag_watch) == -1)
 		return -1;
+	arm_look(sv);
 	return 0;
 }
 
@@ -690,7 +695,7 @@ server_run(const struct config *cfg, int listen_fd)
 	memset(&sv, 0, sizeof(sv));
 	sv.cfg = cfg;
 	sv.listen_fd = listen_fd;
-	sv.w.fd = -1;
+	sv.f.w.fd = -1;
 	batch_init(&sv.hub);
 	batch_init(&sv.own);
 	buf_init(&sv.text);
@@ -699,7 +704,6 @@ server_run(const struct config *cfg, int listen_fd)
 		logmsg("cannot start: %s", strerror(errno));
 		return 1;
 	}
-	store_reopen(&sv);
 	while (!sv.stopping || sv.nconns > 0) {
 		n = epoll_wait(sv.ep, ev, 256, sv.stopping ? 100 : -1);
 		if (n == -1 && errno != EINTR) {
@@ -713,11 +717,10 @@ server_run(const struct config *cfg, int listen_fd)
 		bury(&sv);
 	}
 	while (sv.conns != NULL)
-		conn_free(&sv, sv.conns);
+		conn_close(&sv, sv.conns);
 	bury(&sv);
 	intake_stop(&sv.intake);
-	watch_close(&sv.w);
-	store_close(&sv.st);
+	follow_release(&sv.f);
 	batch_release(&sv.hub);
 	batch_release(&sv.own);
 	buf_release(&sv.text);

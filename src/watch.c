@@ -9,17 +9,34 @@
 
 #include "watch.h"
 
+/* dbpath with every symbolic link resolved, or a copy of it if that
+ * fails (no such file yet): NULL only when out of memory. */
+static char *
+real_path(const char *dbpath)
+{
+	char *p = realpath(dbpath, NULL);
+
+	return p != NULL ? p : strdup(dbpath);
+}
+
 int
 watch_open(struct watch *w, const char *dbpath)
 {
-	const char *slash = strrchr(dbpath, '/');
+	char *path = real_path(dbpath);
+	const char *slash;
 	char *dir;
 	int saved;
 
 	w->fd = -1;
-	w->base = strdup(slash ? slash + 1 : dbpath);
-	dir = slash ? strndup(dbpath, (size_t)(slash - dbpath) + 1) :
+	w->base = NULL;
+	if (path == NULL)
+		return -1;
+	slash = strrchr(path, '/');
+	w->base = strdup(slash ? slash + 1 : path);
+	dir = slash ? strndup(path, (size_t)(slash - path) + 1) :
 	    strdup(".");
+	free(path);
+	path = NULL;
 	if (w->base == NULL || dir == NULL)
 		goto fail;
 	w->baselen = strlen(w->base);
@@ -34,6 +51,7 @@ watch_open(struct watch *w, const char *dbpath)
 	return 0;
 fail:
 	saved = errno;
+	free(path);
 	free(dir);
 	free(w->base);
 	w->base = NULL;
@@ -76,6 +94,8 @@ watch_read(struct watch *w)
 				continue;
 			if (ie->mask & (IN_MODIFY | IN_CLOSE_WRITE))
 				bits |= WATCH_CHANGED;
+			if ((ie->mask & IN_MODIFY) && strcmp(ie->name, w->base))
+				bits |= WATCH_FRAMES;	/* the -wal */
 			if (ie->mask & (IN_CREATE | IN_MOVED_TO | IN_DELETE |
 			    IN_MOVED_FROM))
 				bits |= WATCH_CHANGED | (strcmp(ie->name,

@@ -12,6 +12,7 @@
 
 #define WATCH_CHANGED	0x1	/* the database or its WAL was written */
 #define WATCH_REPLACED	0x2	/* the file was created, moved or deleted */
+#define WATCH_FRAMES	0x4	/* WAL frames written: a commit may follow */
 
 struct watch {
 	int	 fd;		/* -1 when inotify is unavailable */
@@ -19,7 +20,11 @@ struct watch {
 	size_t	 baselen;
 };
 
-/* Returns 0, or -1 with errno set (the watch is then inert, fd -1). */
+/*
+ * Watch the directory that holds the file dbpath names: through symbolic
+ * links, since SQLite keeps the -wal beside the real file. Returns 0, or -1
+ * with errno set (the watch is then inert, fd -1).
+ */
 int	watch_open(struct watch *w, const char *dbpath);
 /* Drain pending notifications; returns WATCH_* bits (0 if none). */
 int	watch_read(struct watch *w);

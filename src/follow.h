@@ -1,0 +1,87 @@
+/*
+ * follow.h - the database as a responder follows it, the same for sse.cgi
+ * (one stream) and sse-fcgi (every stream of a process): opened read-only
+ * and known by its file, so a replacement is seen; watched with inotify
+ * from before the first read, so no commit falls between the two; and
+ * looked at on one schedule:
+ *
+ *   - at once on a wake, then after 1, 2, 4 ... 32 ms (watch_recheck_ms():
+ *     a wake comes before the commit it announces is visible);
+ *   - after WAL frames, every 32 ms for as long as no look has found their
+ *     commit (a slow sync), up to FOLLOW_UNSEEN_MS;
+ *   - every poll_ms whatever happens (no inotify on network file systems).
+ *
+ * A look is cheap (a stat and PRAGMA data_version); the caller reads rows
+ * only when it says something changed, and says when that read succeeded,
+ * so a read that failed (a lock) is tried again at the next look.
+ * Times are milliseconds of the caller's clock, passed in, so tests drive
+ * the schedule without sleeping.
+ */
+#ifndef FOLLOW_H
+#define FOLLOW_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "store.h"
+#include "watch.h"
+
+/* A responder waits this long for a lock, not the writer's 10 s: one
+ * thread serves every stream, and the next look tries again. */
+#define FOLLOW_BUSY_MS		20
+/* How long frames without a visible commit keep the rechecks going. */
+#define FOLLOW_UNSEEN_MS	10000
+
+enum follow_result {
+	FOLLOW_NONE	= 0,	/* nothing new */
+	FOLLOW_CHANGED	= 1,	/* another connection committed: read rows */
+	FOLLOW_REPLACED	= 2	/* a different file is open now, or none:
+				   end the streams of the old one */
+};
+
+struct follow {
+	const char	*path;		/* borrowed: SSE_DB */
+	struct store	 st;
+	int		 ready;		/* st is open */
+	dev_t		 dev;		/* the file st has open */
+	ino_t		 ino;
+	int64_t		 newest;	/* the newest id when it was opened */
+	int64_t		 version;	/* data_version of the last good read */
+	struct watch	 w;
+	int		 poll_ms;
+	int64_t		 poll_at;	/* the next look by the timer */
+	int64_t		 recheck_at;	/* the next look after a wake; -1 none */
+	int		 step;		/* of watch_recheck_ms() */
+	int64_t		 unseen_until;	/* keep rechecking until then */
+};
+
+/*
+ * Start following path: the watch first, then the database. Returns the
+ * store's code; on failure the follow is still usable (not ready), and a
+ * later follow_look() opens it. Release it with follow_release() either way.
+ */
+int	follow_open(struct follow *f, const char *path, int poll_ms,
+	    int64_t now);
+void	follow_release(struct follow *f);
+/* The inotify descriptor to poll, or -1 (then only the timers look). */
+int	follow_fd(const struct follow *f);
+const char *follow_errmsg(const struct follow *f);
+
+/* The moment the next look is due if nothing wakes us. */
+int64_t	follow_deadline(const struct follow *f);
+/* follow_fd() is readable: drain it. 1 when a look is due now. */
+int	follow_wake(struct follow *f, int64_t now);
+/* 1 when a timer says a look is due at now (and moves the timer). */
+int	follow_due(struct follow *f, int64_t now);
+
+/*
+ * Look: FOLLOW_REPLACED (the caller ends its streams and takes f->newest as
+ * its cursor: a new file is open, or none is; follow_look() reopens it),
+ * FOLLOW_CHANGED with *v set (read the rows, then follow_saw(f, *v)),
+ * FOLLOW_NONE, or a STORE_* code (busy, or the open failed).
+ */
+int	follow_look(struct follow *f, int64_t *v);
+/* Every row committed by version v was read. */
+void	follow_saw(struct follow *f, int64_t v);
+
+#endif
