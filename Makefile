@@ -47,7 +47,7 @@ UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o \
              $(B)/tools/sseconn.o $(B)/bench/stats.o $(B)/bench/procstat.o
 
 PROGS      = $(B)/sse-push $(B)/sse.cgi $(B)/sse-fcgi
-TOOLS      = $(B)/sseload $(B)/ssebench
+TOOLS      = $(B)/sseload $(B)/ssebench $(B)/fcgiraw
 
 all: $(PROGS) $(TOOLS)
 
@@ -96,6 +96,9 @@ $(B)/tools/%.o: tests/tools/%.c
 	$(CC) $(ALL_CPPFLAGS) -Itests/tools $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/sseload: $(B)/tools/sseload.o $(B)/tools/sseconn.o $(B)/tools/sseparse.o $(B)/libsse.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(B)/fcgiraw: $(B)/tools/fcgiraw.o $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(B)/bench/%.o: bench/%.c

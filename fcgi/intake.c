@@ -1,5 +1,6 @@
 /* intake.c - parse new FastCGI requests with libfcgi in worker threads. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,9 @@
 
 #include <fcgiapp.h>
 
+#include "clock.h"
 #include "intake.h"
 
-/* How long a peer may take to send its request before we give up. */
-#define INTAKE_TIMEOUT_S	10
 /* Request body we read and discard at most (a GET has none). */
 #define INTAKE_BODY_MAX		(1024 * 1024)
 
@@ -34,11 +34,26 @@ finish(struct intake *in, struct intake_done *d)
 	}
 }
 
+/* The body a request says it has: CONTENT_LENGTH, 0 if absent or bad. */
+static long
+content_length(char **envp)
+{
+	const char *v = FCGX_GetParam("CONTENT_LENGTH", envp);
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	n = strtol(v, &end, 10);
+	return *end == '\0' && n > 0 ? n : 0;
+}
+
 /* Read one request; NULL if the peer sent nothing usable (fd closed). */
 static struct intake_done *
 read_request(int fd)
 {
-	struct timeval tv = { INTAKE_TIMEOUT_S, 0 };
+	/* Each read, as a backstop; intake_expire() bounds the whole. */
+	struct timeval tv = { INTAKE_DEADLINE_MS / 1000, 0 };
 	struct intake_done *d;
 	FCGX_Request r;
 	char sink[4096];
@@ -69,9 +84,16 @@ read_request(int fd)
 	    FCGX_GetParam("HTTP_LAST_EVENT_ID", r.envp));
 	request_cors(&d->req, FCGX_GetParam("HTTP_ORIGIN", r.envp),
 	    FCGX_GetParam("HTTP_ACCESS_CONTROL_REQUEST_METHOD", r.envp));
+	/* A GET or HEAD with a body is refused unread: nobody waits for it
+	 * to arrive. Any other method is refused anyway. */
+	if (content_length(r.envp) > 0 && d->status == 200) {
+		d->status = 400;
+		d->req.error = "a GET or HEAD request has no body";
+	}
 	/* Drain FCGI_STDIN to its end: until then the fd stays readable and
-	 * the server could not tell a gone client from unread input. */
-	while (body < INTAKE_BODY_MAX &&
+	 * the server could not tell a gone client from unread input. An
+	 * answer that ends the connection needs no draining. */
+	while (d->status == 200 && body < INTAKE_BODY_MAX &&
 	    (n = FCGX_GetStr(sink, sizeof(sink), r.in)) > 0)
 		body += n;
 	FCGX_Free(&r, 0);
@@ -81,7 +103,9 @@ read_request(int fd)
 static void *
 worker(void *arg)
 {
-	struct intake *in = arg;
+	struct intake_worker *w = arg;
+	struct intake *in = w->in;
+	struct intake_done *d;
 	int fd;
 
 	for (;;) {
@@ -96,8 +120,18 @@ worker(void *arg)
 		in->head = (in->head + 1) % INTAKE_QUEUE;
 		in->count--;
 		in->busy++;
+		/* A descriptor of the watchdog's own: libfcgi may close fd
+		 * on an error, and its number could then be reused. */
+		w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		w->deadline = clock_ms() + INTAKE_DEADLINE_MS;
 		pthread_mutex_unlock(&in->lock);
-		finish(in, read_request(fd));
+		d = read_request(fd);
+		pthread_mutex_lock(&in->lock);
+		if (w->fd != -1)
+			close(w->fd);
+		w->fd = -1;
+		pthread_mutex_unlock(&in->lock);
+		finish(in, d);
 	}
 }
 
@@ -116,8 +150,10 @@ intake_start(struct intake *in, int nthreads)
 		return -1;
 	}
 	for (i = 0; i < nthreads && i < 4; i++) {
-		if ((errno = pthread_create(&in->threads[i], NULL, worker,
-		    in)) != 0)
+		in->workers[i].in = in;
+		in->workers[i].fd = -1;
+		if ((errno = pthread_create(&in->workers[i].thread, NULL,
+		    worker, &in->workers[i])) != 0)
 			return -1;
 		in->nthreads++;
 	}
@@ -135,7 +171,7 @@ intake_stop(struct intake *in)
 	pthread_cond_broadcast(&in->more);
 	pthread_mutex_unlock(&in->lock);
 	for (i = 0; i < in->nthreads; i++)
-		pthread_join(in->threads[i], NULL);
+		pthread_join(in->workers[i].thread, NULL);
 	for (; in->count > 0; in->count--) {
 		close(in->queue[in->head]);
 		in->head = (in->head + 1) % INTAKE_QUEUE;
@@ -186,4 +222,21 @@ intake_collect(struct intake *in)
 	in->done = NULL;
 	pthread_mutex_unlock(&in->lock);
 	return d;
+}
+
+void
+intake_expire(struct intake *in, int64_t now)
+{
+	int i;
+
+	pthread_mutex_lock(&in->lock);
+	for (i = 0; i < in->nthreads; i++) {
+		struct intake_worker *w = &in->workers[i];
+		/* The worker's blocked read returns at once. */
+		if (w->fd != -1 && now >= w->deadline) {
+			shutdown(w->fd, SHUT_RDWR);
+			w->deadline = INT64_MAX;
+		}
+	}
+	pthread_mutex_unlock(&in->lock);
 }

@@ -13,10 +13,13 @@
 #define INTAKE_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "request.h"
 
 #define INTAKE_QUEUE	256	/* connections being read at once, at most */
+/* A web server sends a request at once; this is for a peer that does not. */
+#define INTAKE_DEADLINE_MS	5000
 
 struct intake_done {
 	int		 fd;
@@ -24,6 +27,16 @@ struct intake_done {
 	int		 status;	/* request_parse()'s answer */
 	struct request	 req;
 	struct intake_done *next;
+};
+
+struct intake;
+
+/* One worker thread, and the request it is reading with its deadline. */
+struct intake_worker {
+	struct intake	*in;
+	pthread_t	 thread;
+	int		 fd;		/* -1 when idle */
+	int64_t		 deadline;	/* ms of clock_ms() */
 };
 
 struct intake {
@@ -36,7 +49,7 @@ struct intake {
 	int		 wake_fd;	/* eventfd the server polls */
 	int		 stopping;
 	int		 nthreads;
-	pthread_t	 threads[4];
+	struct intake_worker workers[4];
 };
 
 /* Start nthreads (1-4) workers. Returns 0, or -1 with errno. */
@@ -49,5 +62,12 @@ int	intake_has_room(struct intake *in);
 void	intake_push(struct intake *in, int fd);
 /* Take every parsed request (a list the caller frees), draining wake_fd. */
 struct intake_done *intake_collect(struct intake *in);
+/*
+ * Cut every request that has not arrived whole by its deadline
+ * (INTAKE_DEADLINE_MS after a worker took it), so a peer that trickles its
+ * request a byte at a time holds a worker for that long at most. Called
+ * from the server's sweep.
+ */
+void	intake_expire(struct intake *in, int64_t now);
 
 #endif

@@ -506,6 +506,7 @@ tick(struct server *sv)
 	if (t >= sv->next_sweep || sv->stopping) {
 		sv->next_sweep = t + TICK_MS;
 		sweep(sv, t);
+		intake_expire(&sv->intake, t);
 		resume_accept(sv);
 	}
 }

@@ -12,6 +12,7 @@ Suite	*store_suite(void);
 Suite	*ingest_suite(void);
 Suite	*request_suite(void);
 Suite	*stream_suite(void);
+Suite	*follow_suite(void);
 Suite	*misc_suite(void);
 Suite	*bench_suite(void);
 
