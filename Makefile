@@ -101,6 +101,18 @@ $(B)/sseload: $(B)/tools/sseload.o $(B)/tools/sseconn.o $(B)/tools/sseparse.o $(
 $(B)/fcgiraw: $(B)/tools/fcgiraw.o $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
+$(B)/settings-mdoc: $(B)/tools/settings-mdoc.o $(B)/libsse.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# man: the ENVIRONMENT list of sse-fcgi(8) from src/config.c's table (the
+# unit tests fail while the two differ).
+man: $(B)/settings-mdoc
+	$(B)/settings-mdoc > $(B)/settings.mdoc
+	awk -v gen=$(B)/settings.mdoc '/^\.\\" settings: begin/ { print; \
+	    while ((getline l < gen) > 0) print l; skip = 1; next } \
+	    /^\.\\" settings: end/ { skip = 0 } !skip { print }' \
+	    fcgi/sse-fcgi.8 > $(B)/sse-fcgi.8.new && mv $(B)/sse-fcgi.8.new fcgi/sse-fcgi.8
+
 $(B)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Itests/tools $(ALL_CFLAGS) -c -o $@ $<
@@ -219,5 +231,5 @@ demo: deps all
 clean:
 	rm -rf build
 
-.PHONY: all unit valgrind test fuzz deps bench bench-quick soak install uninstall static demo clean
+.PHONY: man all unit valgrind test fuzz deps bench bench-quick soak install uninstall static demo clean
 -include $(wildcard $(B)/*/*.d)

@@ -30,16 +30,11 @@ usage(int status)
 "Without -l, serves the listening socket on fd 0 (mod_fcgid, lighttpd\n"
 "bin-path, spawn-fcgi). Flags override the environment.\n"
 "\n"
-"  -d, --db PATH           SSE_DB\n"
-"  -l, --listen ADDR       unix:/path/to.sock, 127.0.0.1:9000 or [::1]:9000\n"
-"  -c, --max-streams N     SSE_MAX_STREAMS\n"
-"      --heartbeat S       SSE_HEARTBEAT\n"
-"      --lifetime S        SSE_LIFETIME\n"
-"      --retry MS          SSE_RETRY_MS\n"
-"      --max-replay N      SSE_MAX_REPLAY\n"
-"      --poll MS           SSE_POLL_MS\n"
-"  -h, --help              show this help\n"
-"  -V, --version           show the version\n"
+"  -l, --listen ADDR         unix:/path/to.sock, 127.0.0.1:9000 or [::1]:9000\n");
+	config_flags_help(f);
+	fprintf(f,
+"  -h, --help                show this help\n"
+"  -V, --version             show the version\n"
 "\n%s", config_help());
 	exit(status);
 }
@@ -154,20 +149,11 @@ raise_nofile(void)
 int
 main(int argc, char **argv)
 {
-	enum { O_HEARTBEAT = 256, O_LIFETIME, O_RETRY, O_REPLAY, O_POLL };
-	static const struct option longopts[] = {
-		{ "db",		 required_argument, NULL, 'd' },
-		{ "listen",	 required_argument, NULL, 'l' },
-		{ "max-streams", required_argument, NULL, 'c' },
-		{ "heartbeat",	 required_argument, NULL, O_HEARTBEAT },
-		{ "lifetime",	 required_argument, NULL, O_LIFETIME },
-		{ "retry",	 required_argument, NULL, O_RETRY },
-		{ "max-replay",	 required_argument, NULL, O_REPLAY },
-		{ "poll",	 required_argument, NULL, O_POLL },
-		{ "help",	 no_argument,	    NULL, 'h' },
-		{ "version",	 no_argument,	    NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+	/* Values above any letter for the flags that have none. */
+	enum { O_FIRST = 256 };
+	struct option longopts[32];
+	int n;
+
 	struct config cfg;
 	const char *listen_at = NULL, *name;
 	char err[256];
@@ -183,20 +169,20 @@ main(int argc, char **argv)
 	config_defaults(&cfg);
 	if (config_from_env(&cfg, err, sizeof(err)) == -1)
 		die("%s", err);
+	/* The settings' flags come from config.c's table; these are ours. */
+	n = config_options(longopts, 32 - 3, O_FIRST);
+	longopts[n++] = (struct option){ "listen", required_argument, NULL, 'l' };
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	memset(&longopts[n], 0, sizeof(longopts[n]));
 	while ((ch = getopt_long(argc, argv, "d:l:c:hV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': name = "SSE_DB"; break;
 		case 'l': listen_at = optarg; continue;
-		case 'c': name = "SSE_MAX_STREAMS"; break;
-		case O_HEARTBEAT: name = "SSE_HEARTBEAT"; break;
-		case O_LIFETIME: name = "SSE_LIFETIME"; break;
-		case O_RETRY: name = "SSE_RETRY_MS"; break;
-		case O_REPLAY: name = "SSE_MAX_REPLAY"; break;
-		case O_POLL: name = "SSE_POLL_MS"; break;
 		case 'h': usage(0);
 		case 'V': printf("sse-fcgi %s\n", SSE_VERSION); return 0;
-		default: usage(64);
 		}
+		if ((name = config_option_setting(ch, O_FIRST)) == NULL)
+			usage(64);
 		if (config_set(&cfg, name, optarg, err, sizeof(err)) == -1)
 			die("%s", err);
 	}

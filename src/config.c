@@ -1,5 +1,6 @@
 /* config.c - responder settings from the environment. */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,33 +11,75 @@
 
 enum kind { K_PATH, K_INT, K_UINT, K_INT64, K_CORS };
 
+/*
+ * Every setting, once: its environment name, type, range and default, the
+ * sse-fcgi flag that also sets it, the line --help prints, and the text of
+ * the man pages' ENVIRONMENT list (mdoc), which config_mdoc() writes and a
+ * unit test compares with fcgi/sse-fcgi.8.
+ */
 static const struct setting {
 	const char	*name;
 	enum kind	 kind;
 	size_t		 off;
 	long long	 min, max;
 	const char	*def;
+	const char	*flag;		/* sse-fcgi --flag, or NULL */
+	int		 letter;	/* its short form, or 0 */
+	const char	*arg;		/* the flag's argument in --help */
+	const char	*help;
+	const char	*doc;
 } settings[] = {
 	{ "SSE_DB", K_PATH, offsetof(struct config, db), 0, 0,
-	  SSE_DEFAULT_DB },
+	  SSE_DEFAULT_DB, "db", 'd', "PATH", "database path",
+	  "Database path, or a symbolic link to it." },
 	{ "SSE_RETRY_MS", K_UINT, offsetof(struct config, stream.retry_ms),
-	  0, 3600000, "3000" },
+	  0, 3600000, "3000", "retry", 0, "MS", "retry: sent to clients",
+	  ".Dq retry:\nsent to clients." },
 	{ "SSE_BUSY_RETRY_MS", K_UINT,
-	  offsetof(struct config, stream.busy_retry_ms), 0, 3600000, "10000" },
+	  offsetof(struct config, stream.busy_retry_ms), 0, 3600000, "10000",
+	  NULL, 0, NULL, "retry: when turning a client away",
+	  ".Dq retry:\nwhen turning a client away." },
 	{ "SSE_HEARTBEAT", K_INT, offsetof(struct config, heartbeat_s),
-	  1, 3600, "15" },
+	  1, 3600, "15", "heartbeat", 0, "S",
+	  "seconds between keep-alive comments",
+	  "Seconds of quiet before a comment, below mod_fcgid's 40 s idle\n"
+	  "kill and nginx's 60 s read timeout." },
 	{ "SSE_LIFETIME", K_INT, offsetof(struct config, lifetime_s),
-	  0, 86400 * 7, "240" },
+	  0, 86400 * 7, "240", "lifetime", 0, "S",
+	  "seconds a stream lives, 80-100 %; 0 no limit",
+	  "Seconds a stream lives (80 to 100 % of it, so reconnects spread);\n"
+	  "0 for no limit; under mod_fcgid's 300 s busy timeout." },
 	{ "SSE_MAX_REPLAY", K_INT64, offsetof(struct config, stream.max_replay),
-	  0, LLONG_MAX, "1000000" },
+	  0, LLONG_MAX, "1000000", "max-replay", 0, "N",
+	  "rows caught up per connection; 0 no limit",
+	  "Rows one connection catches up before it ends (the client\n"
+	  "reconnects for the rest); 0 for no limit." },
 	{ "SSE_POLL_MS", K_INT, offsetof(struct config, poll_ms),
-	  10, 3600000, "1000" },
+	  10, 3600000, "1000", "poll", 0, "MS",
+	  "fallback change check without inotify",
+	  "How often to check for new rows where inotify cannot see them\n"
+	  "(network file systems)." },
 	{ "SSE_MAX_STREAMS", K_INT, offsetof(struct config, max_streams),
-	  1, 1000000, "10000" },
+	  1, 1000000, "10000", "max-streams", 'c', "N",
+	  "concurrent streams per sse-fcgi process",
+	  "Concurrent streams per process (sse-fcgi only)." },
 	{ "SSE_BATCH_ROWS", K_INT, offsetof(struct config, batch_rows),
-	  1, 100000, "500" },
+	  1, 100000, "500", NULL, 0, NULL, "rows per database read",
+	  "Rows per database read (and at most 64 KB of them)." },
 	{ "SSE_CORS_ORIGINS", K_CORS, offsetof(struct config, stream.cors),
-	  0, 0, "" },
+	  0, 0, "", NULL, 0, NULL,
+	  "origins allowed to read the stream, or *",
+	  "Origins whose pages may read the stream from another site,\n"
+	  "separated by spaces or commas\n"
+	  ".Pq Dq https://app.example http://localhost:8080 ,\n"
+	  "or\n.Dq *\nfor any.\n"
+	  "Unset, no CORS header is sent and OPTIONS is answered 405.\n"
+	  "Set, every response carries\n.Dq Vary: Origin ,\n"
+	  "an allowed\n.Ev HTTP_ORIGIN\nis echoed in\n"
+	  ".Dq Access-Control-Allow-Origin ,\n"
+	  "and a preflight OPTIONS from it for GET or HEAD gets 204 allowing\n"
+	  "the\n.Dq Last-Event-ID\nheader; any other preflight gets 403.\n"
+	  "Credentials (cookies) are never allowed across origins." },
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -124,16 +167,85 @@ config_lifetime(const struct config *c, unsigned rnd)
 const char *
 config_help(void)
 {
-	return
-"environment (defaults in brackets):\n"
-"  SSE_DB             database path [" SSE_DEFAULT_DB "]\n"
-"  SSE_RETRY_MS       retry: sent to clients [3000]\n"
-"  SSE_BUSY_RETRY_MS  retry: when turning a client away [10000]\n"
-"  SSE_HEARTBEAT      seconds between keep-alive comments [15]\n"
-"  SSE_LIFETIME       seconds a stream lives, 80-100 %; 0 no limit [240]\n"
-"  SSE_MAX_REPLAY     rows caught up per connection; 0 no limit [1000000]\n"
-"  SSE_POLL_MS        fallback change check without inotify [1000]\n"
-"  SSE_MAX_STREAMS    concurrent streams per sse-fcgi process [10000]\n"
-"  SSE_BATCH_ROWS     rows per database read [500]\n"
-"  SSE_CORS_ORIGINS   origins allowed to read the stream, or * [none]\n";
+	static char text[2048];
+	size_t i, n = 0;
+
+	if (text[0] != '\0')
+		return text;
+	n += (size_t)snprintf(text + n, sizeof(text) - n,
+	    "environment (defaults in brackets):\n");
+	for (i = 0; i < NSETTINGS && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "  %-18s %s [%s]\n", settings[i].name, settings[i].help,
+		    settings[i].def[0] ? settings[i].def : "none");
+	return text;
+}
+
+int
+config_options(struct option *opts, int max, int first_val)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < NSETTINGS && n < max - 1; i++) {
+		if (settings[i].flag == NULL)
+			continue;
+		opts[n].name = settings[i].flag;
+		opts[n].has_arg = required_argument;
+		opts[n].flag = NULL;
+		opts[n].val = settings[i].letter ? settings[i].letter :
+		    first_val + (int)i;
+		n++;
+	}
+	memset(&opts[n], 0, sizeof(opts[n]));
+	return n;
+}
+
+const char *
+config_option_setting(int val, int first_val)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (settings[i].flag != NULL && (settings[i].letter ?
+		    settings[i].letter == val : first_val + (int)i == val))
+			return settings[i].name;
+	return NULL;
+}
+
+void
+config_flags_help(FILE *f)
+{
+	char left[64];
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		if (s->flag == NULL)
+			continue;
+		if (s->letter)
+			snprintf(left, sizeof(left), "-%c, --%s %s", s->letter,
+			    s->flag, s->arg);
+		else
+			snprintf(left, sizeof(left), "    --%s %s", s->flag,
+			    s->arg);
+		fprintf(f, "  %-24s  %s\n", left, s->name);
+	}
+}
+
+void
+config_mdoc(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, ".Bl -tag -width SSE_BUSY_RETRY_MS\n");
+	for (i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		fprintf(f, ".It Ev %s\n%s\n", s->name, s->doc);
+		if (s->kind == K_PATH)
+			fprintf(f, "The default is\n.Pa %s .\n", s->def);
+		else if (s->def[0] != '\0')
+			fprintf(f, "The default is %s.\n", s->def);
+	}
+	fprintf(f, ".El\n");
 }

@@ -6,7 +6,9 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "stream.h"
 
@@ -35,5 +37,17 @@ int	config_from_env(struct config *c, char *err, size_t errsz);
 int	config_lifetime(const struct config *c, unsigned rnd);
 /* The help text listing every variable, its default and meaning. */
 const char *config_help(void);
+/*
+ * sse-fcgi's flags, from the same table: fill opts (max entries, the last
+ * one zero) for getopt_long(); a flag without a letter gets the value
+ * first_val + its index. Returns how many. config_option_setting() maps a
+ * value getopt_long() returned back to the setting's name, or NULL.
+ */
+int	config_options(struct option *opts, int max, int first_val);
+const char *config_option_setting(int val, int first_val);
+/* The flags' lines of a usage message. */
+void	config_flags_help(FILE *f);
+/* The man pages' ENVIRONMENT list (mdoc), from .Bl to .El. */
+void	config_mdoc(FILE *f);
 
 #endif

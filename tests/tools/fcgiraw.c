@@ -2,7 +2,7 @@
  * fcgiraw - send one FastCGI request to a responder, as a hostile web
  * server might: its bytes optionally trickled, a body with any method.
  *
- *   fcgiraw -p PORT [-m METHOD] [-b BODY] [-t MS]
+ *   fcgiraw -p PORT [-m METHOD] [-b BODY] [-L LAST-EVENT-ID] [-t MS]
  *
  * -t sends the request one byte every MS milliseconds. Prints what came
  * back on FCGI_STDOUT, then on stderr "closed after N ms, sent S of T".
@@ -46,7 +46,7 @@ param(struct buf *b, const char *k, const char *v)
 int
 main(int argc, char **argv)
 {
-	const char *method = "GET", *body = "";
+	const char *method = "GET", *body = "", *lei = NULL;
 	struct buf req, params;
 	struct sockaddr_in sa;
 	unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 }, in[4096];
@@ -56,15 +56,16 @@ main(int argc, char **argv)
 	ssize_t n;
 	int64_t t0;
 
-	while ((ch = getopt(argc, argv, "p:m:b:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:m:b:L:t:")) != -1) {
 		switch (ch) {
 		case 'p': port = (int)strtol(optarg, NULL, 10); break;
 		case 'm': method = optarg; break;
 		case 'b': body = optarg; break;
+		case 'L': lei = optarg; break;
 		case 't': gap = (int)strtol(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: fcgiraw -p port [-m method] "
-			    "[-b body] [-t ms]\n");
+			    "[-b body] [-L id] [-t ms]\n");
 			return 64;
 		}
 	}
@@ -75,6 +76,8 @@ main(int argc, char **argv)
 	param(&params, "QUERY_STRING", "");
 	if (body[0])
 		param(&params, "CONTENT_LENGTH", len);
+	if (lei != NULL)
+		param(&params, "HTTP_LAST_EVENT_ID", lei);
 	record(&req, 1, begin, 8);		/* BEGIN_REQUEST, responder */
 	record(&req, 4, params.data, params.len);
 	record(&req, 4, NULL, 0);
