@@ -280,7 +280,7 @@ run_batch(struct store *st, struct ingest *in, int quiet)
 	}
 	buf_release(&line);
 	in->check_only = 0;
-	if ((rc = store_begin(st)) != STORE_OK)
+	if ((rc = ingest_begin(in)) != STORE_OK)
 		die(exit_code(rc), "%s; nothing was written", store_errmsg(st));
 	for (off = 0; off < all.len && rc == STORE_OK; off += len + 1) {
 		len = (size_t)((char *)memchr(all.data + off, '\n',
@@ -289,11 +289,11 @@ run_batch(struct store *st, struct ingest *in, int quiet)
 	}
 	buf_release(&all);
 	if (rc == STORE_OK)
-		rc = store_commit(st);
+		rc = ingest_commit(in);
 	if (tty && lineno >= 65536)
 		progress(lineno, 1);
 	if (rc != STORE_OK) {
-		store_rollback(st);
+		ingest_rollback(in);
 		die(rc == INGEST_INVALID ? EXIT_INPUT : exit_code(rc),
 		    "%s%s; nothing was written", rc == INGEST_INVALID ?
 		    "line: " : "", rc == INGEST_INVALID ? in->err :
@@ -322,12 +322,12 @@ read_all_stdin(struct buf *b)
 /* End the transaction of one event: commit it if rc is STORE_OK, else roll
  * it back. Returns rc, or the commit's error. */
 static int
-finish_one(struct store *st, int rc)
+finish_one(struct ingest *in, int rc)
 {
 	if (rc == STORE_OK)
-		rc = store_commit(st);
+		rc = ingest_commit(in);
 	if (rc != STORE_OK)
-		store_rollback(st);
+		ingest_rollback(in);
 	return rc;
 }
 
@@ -361,8 +361,8 @@ run_follow(struct store *st, struct ingest *in, int quiet)
 		lineno++;
 		rows = in->rows;
 		do {
-			if ((rc = store_begin(st)) == STORE_OK)
-				rc = finish_one(st, ingest_read(in, &line,
+			if ((rc = ingest_begin(in)) == STORE_OK)
+				rc = finish_one(in, ingest_read(in, &line,
 				    too_long));
 		} while (rc == STORE_BUSY && still_busy(st, lineno));
 		if (rc == INGEST_INVALID) {
@@ -401,8 +401,8 @@ run_simulate(struct store *st, struct ingest *in, const struct options *o)
 	for (n = 0; o->count == 0 || n < o->count; n++) {
 		sim_step(&sim, &sym, price, sizeof(price));
 		do {
-			if ((rc = store_begin(st)) == STORE_OK)
-				rc = finish_one(st, ingest_price(in, sym,
+			if ((rc = ingest_begin(in)) == STORE_OK)
+				rc = finish_one(in, ingest_price(in, sym,
 				    price));
 		} while (rc == STORE_BUSY && still_busy(st, n + 1));
 		if (rc != STORE_OK)
@@ -437,11 +437,11 @@ run_single(struct store *st, struct ingest *in, const struct options *o,
 			read_all_stdin(&data);
 		else if (buf_appends(&data, o->data) == -1)
 			die(EXIT_DBERR, "out of memory");
-		if ((rc = store_begin(st)) == STORE_OK)
-			rc = finish_one(st, ingest_event(in, o->event,
+		if ((rc = ingest_begin(in)) == STORE_OK)
+			rc = finish_one(in, ingest_event(in, o->event,
 			    data.data ? data.data : "", data.len));
-	} else if ((rc = store_begin(st)) == STORE_OK)
-		rc = finish_one(st, ingest_price(in, argv[0], argv[1]));
+	} else if ((rc = ingest_begin(in)) == STORE_OK)
+		rc = finish_one(in, ingest_price(in, argv[0], argv[1]));
 	buf_release(&data);
 	if (rc == INGEST_INVALID)
 		die(EXIT_INPUT, "%s; nothing was written", in->err);

@@ -22,6 +22,17 @@
 #define INGEST_INVALID	-100	/* the input was refused; see ingest.err */
 #define INGEST_LINE_MAX	(512 * 1024)
 
+/*
+ * Inside a write transaction nobody else can insert, so the last price of
+ * each symbol is remembered there instead of read back for every row of a
+ * batch. Symbols beyond the table's size are simply looked up.
+ */
+#define INGEST_PRICE_SLOTS	128
+struct ingest_price {
+	char		 symbol[17];	/* SYMBOL_MAX + 1; "" = free slot */
+	char		 price[32];
+};
+
 struct ingest {
 	struct store	*store;		/* borrowed */
 	struct jsonl	 json;
@@ -29,13 +40,26 @@ struct ingest {
 	int64_t		 last_id;	/* id of the last row inserted */
 	int64_t		 rows;		/* rows inserted */
 	int		 check_only;	/* validate, insert nothing */
+	int		 in_tx;		/* the price cache is valid */
+	struct ingest_price prices[INGEST_PRICE_SLOTS];
 	char		 err[256];
 };
 
 void	ingest_init(struct ingest *in, struct store *store);
 void	ingest_release(struct ingest *in);
 
-/* Insert a price event. Returns STORE_OK, INGEST_INVALID or a STORE_* code. */
+/* The write transaction around one or more events (store_begin() and the
+ * rest), with the price cache valid inside it. */
+int	ingest_begin(struct ingest *in);
+int	ingest_commit(struct ingest *in);
+void	ingest_rollback(struct ingest *in);
+
+/*
+ * Insert a price event: event "price", the symbol and the price text as
+ * given, and data {"symbol":..,"price":..,"change":..} with change in
+ * percent against the symbol's previous price (null for its first).
+ * Returns STORE_OK, INGEST_INVALID or a STORE_* code.
+ */
 int	ingest_price(struct ingest *in, const char *symbol, const char *price);
 /*
  * Insert a generic event. CR and CRLF in data become LF, so the stored

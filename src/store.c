@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "decimal.h"
 #include "store.h"
 
 /* Generated from schema/NNN-*.sql: migration i takes user_version i to i+1. */
@@ -239,12 +238,10 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	[STORE_Q_VERSION] = "PRAGMA data_version",
 	[STORE_Q_READ_BEGIN] = "BEGIN",
 	[STORE_Q_READ_END] = "COMMIT",
-	[STORE_Q_PREV_PRICE] = "SELECT price FROM events WHERE symbol = ?1"
+	[STORE_Q_LAST_PRICE] = "SELECT price FROM events WHERE symbol = ?1"
 	    " ORDER BY id DESC LIMIT 1",
-	[STORE_Q_INSERT_PRICE] = "INSERT INTO events (ts, event, symbol, price,"
-	    " data) VALUES (?4, 'price', ?1, ?2, ?3)",
-	[STORE_Q_INSERT_EVENT] = "INSERT INTO events (ts, event, data)"
-	    " VALUES (?3, ?1, ?2)",
+	[STORE_Q_INSERT] = "INSERT INTO events (ts, event, symbol, price, data)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /*
@@ -436,46 +433,20 @@ store_begin(struct store *s)
 	/* IMMEDIATE takes the write lock up front, so the busy handler waits
 	 * for it instead of failing later on a read-to-write upgrade. */
 	rc = exec(s, "BEGIN IMMEDIATE", "cannot begin transaction");
-	memset(s->prices, 0, sizeof(s->prices));
-	s->in_tx = rc == STORE_OK;
 	return rc;
 }
 
 int
 store_commit(struct store *s)
 {
-	s->in_tx = 0;
 	return exec(s, "COMMIT", "cannot commit");
 }
 
 void
 store_rollback(struct store *s)
 {
-	s->in_tx = 0;
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* The slot for symbol in the price cache (FNV-1a, linear probing), or NULL
- * when the cache is off or full. */
-static struct store_price *
-price_slot(struct store *s, const char *symbol)
-{
-	uint32_t h = 2166136261u;
-	const char *p;
-	int i;
-
-	if (!s->in_tx || strlen(symbol) >= sizeof(s->prices[0].symbol))
-		return NULL;
-	for (p = symbol; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (i = 0; i < STORE_PRICE_SLOTS; i++) {
-		struct store_price *e =
-		    &s->prices[(h + (uint32_t)i) % STORE_PRICE_SLOTS];
-		if (e->symbol[0] == '\0' || strcmp(e->symbol, symbol) == 0)
-			return e;
-	}
-	return NULL;
 }
 
 /*
@@ -521,87 +492,21 @@ step_insert(struct store *s, sqlite3_stmt *st, int64_t *id)
 	return STORE_OK;
 }
 
-/* "null", or the change from prev to price in percent. */
-static void
-format_change(const char *prev, const char *price, char *out, size_t outsz)
-{
-	int64_t a, b;
-
-	if (prev == NULL || decimal_parse(prev, &a) != NULL ||
-	    decimal_parse(price, &b) != NULL ||
-	    decimal_change_pct(a, b, out, outsz) == -1)
-		snprintf(out, outsz, "null");
-}
-
-/* The change against the symbol's newest price in the table. */
-static int
-lookup_change(struct store *s, const char *symbol, const char *price,
-    char *out, size_t outsz)
-{
-	sqlite3_stmt *st = query(s, STORE_Q_PREV_PRICE);
-	int rc;
-
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	format_change(rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st,
-	    0) : NULL, price, out, outsz);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK :
-	    fail(s, rc, "cannot read previous price");
-}
-
-static int
-price_change(struct store *s, const char *symbol, const char *price,
-    char *out, size_t outsz)
-{
-	struct store_price *slot = price_slot(s, symbol);
-	int rc;
-
-	if (slot != NULL && slot->symbol[0] != '\0')
-		format_change(slot->price, price, out, outsz);
-	else if ((rc = lookup_change(s, symbol, price, out, outsz)) != STORE_OK)
-		return rc;
-	/* Remember it now: the insert that follows either lands or fails
-	 * the whole transaction. */
-	if (slot != NULL && strlen(price) < sizeof(slot->price)) {
-		strcpy(slot->symbol, symbol);
-		strcpy(slot->price, price);
-	} else if (slot != NULL)
-		slot->symbol[0] = '\0';
-	return STORE_OK;
-}
-
 int
-store_insert_price(struct store *s, const char *symbol, const char *price,
-    int64_t *id)
+store_insert(struct store *s, const char *event, const char *symbol,
+    const char *price, const char *data, size_t len, int64_t *id)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_INSERT_PRICE);
-	char change[32], data[160], ts[32], *p;
-	int rc;
+	sqlite3_stmt *st = query(s, STORE_Q_INSERT);
+	char ts[32];
 
 	if (st == NULL)
 		return STORE_ERR;
-	if ((rc = price_change(s, symbol, price, change, sizeof(change)))
-	    != STORE_OK)
-		return rc;
-	/* symbol and price are validated: no JSON escaping is needed. Built
-	 * by hand: snprintf was a tenth of a batch's time. */
-	if (strlen(symbol) + strlen(price) + strlen(change) + 40 > sizeof(data))
-		return fail(s, SQLITE_TOOBIG, "price event too long");
-	p = stpcpy(data, "{\"symbol\":\"");
-	p = stpcpy(p, symbol);
-	p = stpcpy(p, "\",\"price\":");
-	p = stpcpy(p, price);
-	p = stpcpy(p, ",\"change\":");
-	p = stpcpy(p, change);
-	p = stpcpy(p, "}");
-	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, price, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, data, (int)(p - data), SQLITE_STATIC);
 	now_iso(ts);
-	sqlite3_bind_text(st, 4, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);	/* NULL: NULL */
+	sqlite3_bind_text(st, 4, price, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, data, (int)len, SQLITE_STATIC);
 	return step_insert(s, st, id);
 }
 
@@ -609,16 +514,34 @@ int
 store_insert_event(struct store *s, const char *event, const char *data,
     size_t len, int64_t *id)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_INSERT_EVENT);
-	char ts[32];
+	return store_insert(s, event, NULL, NULL, data, len, id);
+}
 
+int
+store_last_price(struct store *s, const char *symbol, char *out,
+    size_t outsz, int *found)
+{
+	sqlite3_stmt *st = query(s, STORE_Q_LAST_PRICE);
+	const char *p;
+	int rc;
+
+	*found = 0;
+	out[0] = '\0';
 	if (st == NULL)
 		return STORE_ERR;
-	now_iso(ts);
-	sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, data, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ts, -1, SQLITE_STATIC);
-	return step_insert(s, st, id);
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (p = (const char *)sqlite3_column_text(st, 0))
+	    != NULL) {
+		/* Longer than any price we write: someone's own text, which
+		 * no change can be computed from. */
+		if (strlen(p) < outsz)
+			strcpy(out, p);
+		*found = 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK :
+	    fail(s, rc, "cannot read previous price");
 }
 
 static int

@@ -1,5 +1,6 @@
 /*
- * store.h - the SQLite event table. sse-push opens it read-write (creating
+ * store.h - the SQLite event table, as a generic table of events: what a
+ * price is and how its change is computed belong to ingest. sse-push opens it read-write (creating
  * and upgrading the schema); the responders open it read-only. Functions
  * return a STORE_* code and leave a message in store_errmsg(); they never
  * print or exit. A store belongs to one thread at a time.
@@ -27,17 +28,6 @@ enum store_rc {
 #define STORE_READONLY	0x1
 #define STORE_BUSY_MS	10000	/* default busy timeout */
 
-/*
- * Inside a write transaction nobody else can insert, so the last price of
- * each symbol is remembered there instead of read back for every row of a
- * batch. Symbols beyond the table's size are simply looked up.
- */
-#define STORE_PRICE_SLOTS	128
-struct store_price {
-	char		 symbol[17];	/* SYMBOL_MAX + 1; "" = free slot */
-	char		 price[32];
-};
-
 /* The statements a store runs, each prepared on its first use. */
 enum store_query {
 	STORE_Q_READ_AFTER,
@@ -45,9 +35,8 @@ enum store_query {
 	STORE_Q_VERSION,
 	STORE_Q_READ_BEGIN,
 	STORE_Q_READ_END,
-	STORE_Q_PREV_PRICE,
-	STORE_Q_INSERT_PRICE,
-	STORE_Q_INSERT_EVENT,
+	STORE_Q_LAST_PRICE,
+	STORE_Q_INSERT,
 	STORE_Q_COUNT
 };
 
@@ -55,8 +44,6 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*q[STORE_Q_COUNT];	/* NULL until first used */
 	int		 flags;
-	int		 in_tx;		/* the price cache is valid */
-	struct store_price prices[STORE_PRICE_SLOTS];
 	char		 err[512];
 };
 
@@ -116,15 +103,22 @@ int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
 
 /*
- * Insert a price event for an already validated symbol and price text; data
- * is the JSON {"symbol":..,"price":..,"change":..} with change in percent
- * against the symbol's previous price (null for its first). Sets *id.
+ * Insert one row, stamped with the time now (UTC, milliseconds): event,
+ * data as given, and symbol and price (NULL for none) for the rows whose
+ * symbol filters apply to. The store checks nothing: the caller (ingest)
+ * has. Sets *id.
  */
-int	store_insert_price(struct store *s, const char *symbol,
-	    const char *price, int64_t *id);
-/* Insert a generic event; data is stored as given. Sets *id. */
+int	store_insert(struct store *s, const char *event, const char *symbol,
+	    const char *price, const char *data, size_t len, int64_t *id);
+/* store_insert() without symbol and price. */
 int	store_insert_event(struct store *s, const char *event,
 	    const char *data, size_t len, int64_t *id);
+/*
+ * The price of the newest row for symbol, copied into out; *found is 0 if
+ * there is none. out is "" if there is none, or if it does not fit.
+ */
+int	store_last_price(struct store *s, const char *symbol, char *out,
+	    size_t outsz, int *found);
 
 /*
  * Delete all but the newest keep events (keep < 0: no count limit) and those

@@ -57,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	if (n > 4096)
 		return 0;
-	store_begin(&st);
+	ingest_begin(&in);
 	before = rows();
 	in.err[0] = '\0';
 	rc = ingest_line(&in, (const char *)d, n);
@@ -71,6 +71,6 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			check_last();
 	} else
 		abort();
-	store_rollback(&st);
+	ingest_rollback(&in);
 	return 0;
 }

@@ -116,6 +116,66 @@ START_TEST(test_first_price_has_null_change)
 }
 END_TEST
 
+START_TEST(test_price_json)
+{
+
+	ck_assert_int_eq(ingest_price(&in, "AAPL", "189.51"),
+	    STORE_OK);
+	ck_assert_int_eq(ingest_price(&in, "META", "500"), STORE_OK);
+	ck_assert_int_eq(ingest_price(&in, "AAPL", "189.60"),
+	    STORE_OK);
+	sqlite3_stmt *q;
+	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT data, price,"
+	    " typeof(price) FROM events WHERE id = 3", -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(q, 0),
+	    "{\"symbol\":\"AAPL\",\"price\":189.60,\"change\":0.05}");
+	ck_assert_str_eq((const char *)sqlite3_column_text(q, 1), "189.60");
+	ck_assert_str_eq((const char *)sqlite3_column_text(q, 2), "text");
+	sqlite3_finalize(q);
+}
+END_TEST
+
+/*
+ * Inside a transaction the previous price comes from a cache: the change
+ * must be what a lookup gives, with more symbols than cache slots, and a
+ * rolled-back price must not leak into the next transaction.
+ */
+START_TEST(test_price_cache)
+{
+	char sym[16], want[160], got[160];
+	int i, round;
+
+	for (i = 0; i < 300; i++) {	/* outside a transaction: lookups */
+		snprintf(sym, sizeof(sym), "S%d", i);
+		ck_assert_int_eq(ingest_price(&in, sym, "100"),
+		    STORE_OK);
+	}
+	ck_assert_int_eq(ingest_begin(&in), STORE_OK);
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < 300; i++) {
+			snprintf(sym, sizeof(sym), "S%d", i);
+			ck_assert_int_eq(ingest_price(&in, sym,
+			    round ? "110" : "105"), STORE_OK);
+			snprintf(got, sizeof(got), "%s", stored_data(in.last_id));
+			snprintf(want, sizeof(want), "{\"symbol\":\"%s\","
+			    "\"price\":%s,\"change\":%s}", sym,
+			    round ? "110" : "105", round ? "4.76" : "5.00");
+			ck_assert_str_eq(got, want);
+		}
+	ck_assert_int_eq(ingest_commit(&in), STORE_OK);
+	ck_assert_int_eq(ingest_begin(&in), STORE_OK);
+	ck_assert_int_eq(ingest_price(&in, "S1", "1"), STORE_OK);
+	ingest_rollback(&in);
+	ck_assert_int_eq(ingest_begin(&in), STORE_OK);
+	ck_assert_int_eq(ingest_price(&in, "S1", "121"), STORE_OK);
+	ck_assert_int_eq(ingest_commit(&in), STORE_OK);
+	snprintf(got, sizeof(got), "%s", stored_data(in.last_id));
+	ck_assert_str_eq(got,
+	    "{\"symbol\":\"S1\",\"price\":121,\"change\":10.00}");
+}
+END_TEST
+
 Suite *
 ingest_suite(void)
 {
@@ -127,6 +187,8 @@ ingest_suite(void)
 	tcase_add_test(tc, test_nul_in_line);
 	tcase_add_test(tc, test_line_ends_become_lf);
 	tcase_add_test(tc, test_first_price_has_null_change);
+	tcase_add_test(tc, test_price_json);
+	tcase_add_test(tc, test_price_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }

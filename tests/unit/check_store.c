@@ -74,81 +74,40 @@ START_TEST(test_create_and_read)
 }
 END_TEST
 
-START_TEST(test_price_json)
+/* The generic insert: symbol and price land in their columns, or NULL. */
+START_TEST(test_insert_columns)
 {
-	struct row got;
+	char price[32];
 	int64_t id;
-
-	ck_assert_int_eq(store_insert_price(&st, "AAPL", "189.51", &id),
-	    STORE_OK);
-	ck_assert_int_eq(store_insert_price(&st, "META", "500", &id), STORE_OK);
-	ck_assert_int_eq(store_insert_price(&st, "AAPL", "189.60", &id),
-	    STORE_OK);
+	int found;
 	sqlite3_stmt *q;
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT data, price,"
-	    " typeof(price) FROM events WHERE id = 3", -1, &q, NULL), SQLITE_OK);
+
+	ck_assert_int_eq(store_insert(&st, "price", "AAPL", "189.51", "{}", 2,
+	    &id), STORE_OK);
+	ck_assert_int_eq(store_insert_event(&st, "note", "hi", 2, &id),
+	    STORE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT group_concat("
+	    "event || ':' || coalesce(symbol, '-') || ':' || coalesce(price, '-')"
+	    " || ':' || typeof(price), ' ') FROM events", -1, &q, NULL),
+	    SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(q, 0),
-	    "{\"symbol\":\"AAPL\",\"price\":189.60,\"change\":0.05}");
-	ck_assert_str_eq((const char *)sqlite3_column_text(q, 1), "189.60");
-	ck_assert_str_eq((const char *)sqlite3_column_text(q, 2), "text");
+	    "price:AAPL:189.51:text note:-:-:null");
 	sqlite3_finalize(q);
-	(void)got;
-}
-END_TEST
-
-/* The data column of row id. */
-static void
-data_of(int64_t id, char *out, size_t size)
-{
-	sqlite3_stmt *q;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT data FROM events"
-	    " WHERE id = ?", -1, &q, NULL), SQLITE_OK);
-	sqlite3_bind_int64(q, 1, id);
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-	snprintf(out, size, "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-}
-
-/*
- * Inside a transaction the previous price comes from a cache: the change
- * must be what a lookup gives, with more symbols than cache slots, and a
- * rolled-back price must not leak into the next transaction.
- */
-START_TEST(test_price_cache)
-{
-	char sym[16], want[160], got[160];
-	int64_t id;
-	int i, round;
-
-	for (i = 0; i < 300; i++) {	/* outside a transaction: lookups */
-		snprintf(sym, sizeof(sym), "S%d", i);
-		ck_assert_int_eq(store_insert_price(&st, sym, "100", &id),
-		    STORE_OK);
-	}
-	ck_assert_int_eq(store_begin(&st), STORE_OK);
-	for (round = 0; round < 2; round++)
-		for (i = 0; i < 300; i++) {
-			snprintf(sym, sizeof(sym), "S%d", i);
-			ck_assert_int_eq(store_insert_price(&st, sym,
-			    round ? "110" : "105", &id), STORE_OK);
-			data_of(id, got, sizeof(got));
-			snprintf(want, sizeof(want), "{\"symbol\":\"%s\","
-			    "\"price\":%s,\"change\":%s}", sym,
-			    round ? "110" : "105", round ? "4.76" : "5.00");
-			ck_assert_str_eq(got, want);
-		}
-	ck_assert_int_eq(store_commit(&st), STORE_OK);
-	ck_assert_int_eq(store_begin(&st), STORE_OK);
-	ck_assert_int_eq(store_insert_price(&st, "S1", "1", &id), STORE_OK);
-	store_rollback(&st);
-	ck_assert_int_eq(store_begin(&st), STORE_OK);
-	ck_assert_int_eq(store_insert_price(&st, "S1", "121", &id), STORE_OK);
-	ck_assert_int_eq(store_commit(&st), STORE_OK);
-	data_of(id, got, sizeof(got));
-	ck_assert_str_eq(got,
-	    "{\"symbol\":\"S1\",\"price\":121,\"change\":10.00}");
+	ck_assert_int_eq(store_last_price(&st, "AAPL", price, sizeof(price),
+	    &found), STORE_OK);
+	ck_assert(found);
+	ck_assert_str_eq(price, "189.51");
+	ck_assert_int_eq(store_last_price(&st, "META", price, sizeof(price),
+	    &found), STORE_OK);
+	ck_assert(!found);
+	/* Someone's own text, too long for a price: found, but empty. */
+	raw_exec("INSERT INTO events (event, symbol, price, data) VALUES "
+	    "('price', 'LONG', '1234567890123456789012345678901234567890', '')");
+	ck_assert_int_eq(store_last_price(&st, "LONG", price, sizeof(price),
+	    &found), STORE_OK);
+	ck_assert(found);
+	ck_assert_str_eq(price, "");
 }
 END_TEST
 
@@ -376,8 +335,7 @@ store_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_create_and_read);
-	tcase_add_test(tc, test_price_json);
-	tcase_add_test(tc, test_price_cache);
+	tcase_add_test(tc, test_insert_columns);
 	tcase_add_test(tc, test_ts_format);
 	tcase_add_test(tc, test_bounds_after_prune);
 	tcase_add_test(tc, test_prune_by_age);

@@ -36,14 +36,21 @@ teardown(void)
 	rm_db(path);
 }
 
+/* n price rows, META and AAPL in turn (n % 2), as sse-push writes them. */
 static void
 add(int n)
 {
+	const char *sym;
+	char data[64];
 	int64_t id;
 
-	while (n-- > 0)
-		ck_assert_int_eq(store_insert_price(&wr, n % 2 ? "AAPL" : "META",
-		    "1.5", &id), STORE_OK);
+	while (n-- > 0) {
+		sym = n % 2 ? "AAPL" : "META";
+		snprintf(data, sizeof(data), "{\"symbol\":\"%s\",\"price\":1.5}",
+		    sym);
+		ck_assert_int_eq(store_insert(&wr, "price", sym, "1.5", data,
+		    strlen(data), &id), STORE_OK);
+	}
 }
 
 static int
