@@ -44,6 +44,23 @@ check "newest rows deleted: no busy loop (under 1 s of CPU in 2 s)" [ $((c1 - c0
 id=$("$BUILD/sse-push" -d "$H" AAPL 11)
 check "... and the next row arrives" wait_for 3 grep -q "^id: $id" "$T/hole.out"
 
+# A stalled reader resuming over big rows: one read is 64 KB, not 500
+# rows of 60 KB, so what it holds unsent stays small.
+awk 'BEGIN { d = "x"; while (length(d) < 60000) d = d d; d = substr(d, 1, 60000);
+    for (i = 0; i < 300; i++) printf "{\"event\":\"big\",\"data\":\"%s\"}\n", d }' |
+    "$BUILD/sse-push" -q -d "$H" -b
+check "300 rows of 60 KB pushed" [ "$(sqlite3 "$H" "SELECT count(*) FROM events WHERE event = 'big'")" = 300 ]
+hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$HOLE_PID/status"; }
+m0=$(hwm)
+"$BUILD/fcgiraw" -p "$HPORT" -L 0 -s 30 > /dev/null 2>&1 &
+STALL=$!
+track $STALL
+sleep 3
+m1=$(hwm)
+echo "# sse-fcgi peak RSS $m0 kB, then $m1 kB with a stalled reader over 18 MB of rows"
+check "a stalled reader over big rows: peak memory grew under 8 MB" [ $((m1 - m0)) -lt 8192 ]
+kill $STALL
+
 # A lock that blocks readers (rollback mode, a writer's EXCLUSIVE lock):
 # the one streaming thread must not sit in it, so another stream keeps
 # its heartbeats and a new client is answered at once, 200 and retry:.

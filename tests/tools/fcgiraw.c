@@ -2,9 +2,10 @@
  * fcgiraw - send one FastCGI request to a responder, as a hostile web
  * server might: its bytes optionally trickled, a body with any method.
  *
- *   fcgiraw -p PORT [-m METHOD] [-b BODY] [-L LAST-EVENT-ID] [-t MS]
+ *   fcgiraw -p PORT [-m METHOD] [-b BODY] [-L LAST-EVENT-ID] [-t MS] [-s S]
  *
- * -t sends the request one byte every MS milliseconds. Prints what came
+ * -t sends the request one byte every MS milliseconds; -s waits S seconds
+ * before reading the answer (a stalled reader). Prints what came
  * back on FCGI_STDOUT, then on stderr "closed after N ms, sent S of T".
  * Exits 0 when the responder ended the request or the connection.
  */
@@ -51,21 +52,22 @@ main(int argc, char **argv)
 	struct sockaddr_in sa;
 	unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 }, in[4096];
 	char len[32];
-	int port = 0, gap = 0, ch, fd;
+	int port = 0, gap = 0, stall = 0, ch, fd;
 	size_t sent = 0;
 	ssize_t n;
 	int64_t t0;
 
-	while ((ch = getopt(argc, argv, "p:m:b:L:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:m:b:L:t:s:")) != -1) {
 		switch (ch) {
 		case 'p': port = (int)strtol(optarg, NULL, 10); break;
 		case 'm': method = optarg; break;
 		case 'b': body = optarg; break;
 		case 'L': lei = optarg; break;
+		case 's': stall = (int)strtol(optarg, NULL, 10); break;
 		case 't': gap = (int)strtol(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: fcgiraw -p port [-m method] "
-			    "[-b body] [-L id] [-t ms]\n");
+			    "[-b body] [-L id] [-t ms] [-s s]\n");
 			return 64;
 		}
 	}
@@ -105,6 +107,8 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 		}
 	}
+	if (stall > 0)
+		sleep((unsigned)stall);
 	/* Print the content of STDOUT records; stop at END_REQUEST or EOF. */
 	for (;;) {
 		unsigned char h[8];
