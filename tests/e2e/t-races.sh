@@ -58,7 +58,12 @@ track $STALL
 sleep 3
 m1=$(hwm)
 echo "# sse-fcgi peak RSS $m0 kB, then $m1 kB with a stalled reader over 18 MB of rows"
-check "a stalled reader over big rows: peak memory grew under 8 MB" [ $((m1 - m0)) -lt 8192 ]
+if [ -n "${SAN:-}" ]; then
+	# ASan keeps freed blocks in quarantine: its peak says nothing here.
+	echo "# SKIP peak memory under ASan"
+else
+	check "a stalled reader over big rows: peak memory grew under 8 MB" [ $((m1 - m0)) -lt 8192 ]
+fi
 kill $STALL
 
 # A lock that blocks readers (rollback mode, a writer's EXCLUSIVE lock):
