@@ -5,6 +5,17 @@
 # send a GET with a body.
 . "$(dirname "$0")/lib.sh"
 
+# fcgi_on NAME DB [NAME=value...]: an sse-fcgi of its own on a free TCP
+# port, for raw FastCGI clients; sets PORT and PID, logs to $T/NAME.log.
+fcgi_on() {
+	local name=$1 db=$2; shift 2
+	PORT=$(port)
+	env SSE_DB="$db" "$@" "$BUILD/sse-fcgi" -l "127.0.0.1:$PORT" 2> "$T/$name.log" &
+	PID=$!
+	track $PID
+	wait_for 5 sh -c "ss -tln | grep -q ':$PORT '"
+}
+
 # SSE_DB is a link into another directory; the poll is 10 s, so only a
 # watch on the right directory delivers within a second.
 mkdir -p "$T/real" "$T/link"
@@ -29,11 +40,8 @@ H=$T/hole/events.db
 mkdir -p "$T/hole"
 for i in $(seq 10); do "$BUILD/sse-push" -q -d "$H" AAPL "$i"; done
 sqlite3 "$H" "DELETE FROM events WHERE id > 5"
-HPORT=$(port)
-SSE_DB=$H "$BUILD/sse-fcgi" -l "127.0.0.1:$HPORT" 2> "$T/hole.log" &
-HOLE_PID=$!
-track $HOLE_PID
-wait_for 5 sh -c "ss -tln | grep -q ':$HPORT '"
+fcgi_on hole "$H"
+HPORT=$PORT HOLE_PID=$PID
 "$BUILD/fcgiraw" -p "$HPORT" -L 2 > "$T/hole.out" 2> /dev/null &
 track $!
 wait_for 5 grep -q "^id: 5" "$T/hole.out"
@@ -74,10 +82,8 @@ L=$T/lock/events.db
 mkdir -p "$T/lock"
 "$BUILD/sse-push" -q -d "$L" AAPL 1
 sqlite3 "$L" "PRAGMA journal_mode = DELETE" > /dev/null
-LPORT=$(port)
-SSE_DB=$L SSE_HEARTBEAT=1 "$BUILD/sse-fcgi" -l "127.0.0.1:$LPORT" 2> "$T/lock.log" &
-track $!
-wait_for 5 sh -c "ss -tln | grep -q ':$LPORT '"
+fcgi_on lock "$L" SSE_HEARTBEAT=1
+LPORT=$PORT
 "$BUILD/fcgiraw" -p "$LPORT" > "$T/lk.out" 2> /dev/null &
 track $!
 wait_for 5 grep -q "^: ok" "$T/lk.out"
@@ -103,10 +109,7 @@ check "after the lock, its row arrives" wait_for 5 grep -q "^event: held" "$T/lk
 # FastCGI peers, straight to sse-fcgi: a request trickled a byte every
 # 200 ms (40 s in all) is cut after its 5 s, and a GET with a body is
 # refused without waiting for it.
-PORT=$(port)
-SSE_DB=$DB "$BUILD/sse-fcgi" -l "127.0.0.1:$PORT" 2> "$T/raw.log" &
-track $!
-wait_for 5 sh -c "ss -tln | grep -q ':$PORT '"
+fcgi_on raw "$DB"
 timeout 5 "$BUILD/fcgiraw" -p "$PORT" -m GET -b "hello" > "$T/body.out" 2> "$T/body.err"
 sed 's/^/# /' "$T/body.err"
 check "GET with a body: 400, unread" grep -q "^Status: 400" "$T/body.out"
