@@ -11,7 +11,6 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -20,9 +19,9 @@
 #include "batch.h"
 #include "clock.h"
 #include "fcgirec.h"
+#include "follow.h"
 #include "intake.h"
 #include "server.h"
-#include "follow.h"
 #include "stream.h"
 
 /* Streams live at or above this descriptor; see intake.h. */
@@ -324,6 +323,10 @@ conn_start(struct server *sv, struct intake_done *d)
 	struct conn *c;
 	int fd = d->fd, hi, rc;
 
+	/* Try the database again before this conn is on the list: a look
+	 * that finds a new file ends every stream on it. */
+	if (!sv->f.ready && d->status == 200)
+		hub_look(sv);
 	/* Keep low descriptors for libfcgi's intake (see intake.h). */
 	if (fd < HIGH_FD && (hi = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD)) >= 0) {
 		close(fd);
@@ -349,8 +352,6 @@ conn_start(struct server *sv, struct intake_done *d)
 		    &sv->text);
 		goto finish;
 	}
-	if (!sv->f.ready)
-		hub_look(sv);
 	rc = sv->f.ready ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
 	    &sv->f.st, &sv->text) : STORE_ERR;
 	if (rc < 0 || sv->stopping || sv->nconns > sv->cfg->max_streams) {
@@ -369,7 +370,6 @@ conn_start(struct server *sv, struct intake_done *d)
 		conn_catch_up(sv, c);
 	return;
 finish:
-	c->state = CONN_LIVE;	/* streaming until conn_finish() */
 	if (conn_send_text(sv, c) == 0)
 		conn_finish(sv, c, 0);
 }
