@@ -39,7 +39,7 @@ CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
              src/cors.c \
              src/jsonl.c src/ingest.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/follow.c \
-             src/config.c \
+             src/config.c src/status.c \
              src/fcgirec.c src/simulate.c src/clock.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)

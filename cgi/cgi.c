@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "cgi.h"
 #include "follow.h"
+#include "status.h"
 #include "stream.h"
 
 static volatile sig_atomic_t stopping;
@@ -191,6 +192,7 @@ cgi_serve(const struct config *cfg)
 {
 	struct loop l;
 	struct request req;
+	enum status_format page;
 	int status, rc;
 
 	memset(&l, 0, sizeof(l));
@@ -205,6 +207,17 @@ cgi_serve(const struct config *cfg)
 	    getenv("HTTP_ACCESS_CONTROL_REQUEST_METHOD"));
 	if (status != 200) {
 		stream_reject(status, &req, &cfg->stream, &l.out);
+		flush_out(&l.out);
+		goto out;
+	}
+	if ((page = status_wanted(cfg->status_path, getenv("REQUEST_URI"),
+	    getenv("QUERY_STRING"))) != STATUS_NONE) {
+		/* One stream a process: only the database has a status. */
+		struct status_db db;
+
+		follow_open(&l.f, cfg->db, cfg->poll_ms, clock_ms());
+		follow_status(&l.f, &db);
+		status_render(page, NULL, &db, clock_ms(), &l.out);
 		flush_out(&l.out);
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "request.h"
+#include "status.h"
 
 #define INTAKE_QUEUE	256	/* connections being read at once, at most */
 /* A web server sends a request at once; this is for a peer that does not. */
@@ -25,6 +26,7 @@ struct intake_done {
 	int		 fd;
 	int		 request_id;
 	int		 status;	/* request_parse()'s answer */
+	enum status_format status_page;	/* a GET for SSE_STATUS_PATH */
 	struct request	 req;
 	struct intake_done *next;
 };
@@ -48,12 +50,14 @@ struct intake {
 	struct intake_done *done;	/* parsed, for the server to collect */
 	int		 wake_fd;	/* eventfd the server polls */
 	int		 stopping;
+	const char	*status_path;	/* SSE_STATUS_PATH, borrowed */
 	int		 nthreads;
 	struct intake_worker workers[4];
 };
 
-/* Start nthreads (1-4) workers. Returns 0, or -1 with errno. */
-int	intake_start(struct intake *in, int nthreads);
+/* Start nthreads (1-4) workers; status_path is SSE_STATUS_PATH (borrowed,
+ * "" for none). Returns 0, or -1 with errno. */
+int	intake_start(struct intake *in, int nthreads, const char *status_path);
 /* Stop the workers; close every fd still queued; free what was not taken. */
 void	intake_stop(struct intake *in);
 /* 1 when another connection may be queued. */

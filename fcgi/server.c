@@ -22,6 +22,7 @@
 #include "follow.h"
 #include "intake.h"
 #include "server.h"
+#include "status.h"
 #include "stream.h"
 
 /* Streams live at or above this descriptor; see intake.h. */
@@ -52,6 +53,7 @@ struct conn {
 	enum conn_state	 state;
 	int		 out_armed;	/* EPOLLOUT registered */
 	int		 closed;	/* freed after this epoll batch */
+	int		 counted;	/* in status.open: a stream not yet ended */
 	struct stream	 s;
 	struct buf	 pending;	/* FastCGI records not yet written */
 	int64_t		 drain_until;	/* ms, while DRAINING */
@@ -68,6 +70,7 @@ struct server {
 	int64_t		 hub_cursor;
 	int64_t		 next_sweep, last_log, last_accept_log;
 	struct buf	 text;		/* scratch */
+	struct status	 stat;		/* the status page's counters */
 	struct conn	*conns;
 	struct conn	*graveyard;	/* closed, still named by pending events */
 	int		 nconns;
@@ -132,6 +135,7 @@ log_db(struct server *sv)
 {
 	int64_t t = clock_ms();
 
+	sv->stat.db_errors++;
 	if (sv->last_log == 0 || t - sv->last_log >= 60000) {
 		logmsg("%s", follow_errmsg(&sv->f));
 		sv->last_log = t;
@@ -154,6 +158,10 @@ conn_close(struct server *sv, struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	sv->nconns--;
+	if (c->counted) {
+		sv->stat.left++;	/* the client went first */
+		sv->stat.open--;
+	}
 	close(c->fd);	/* also removes it from the epoll set */
 	buf_release(&c->pending);
 	c->closed = 1;
@@ -235,13 +243,20 @@ conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
 	return conn_flush(sv, c);
 }
 
-/* End the response; the conn is closed once its records are written. */
+/* End the response; the conn is closed once its records are written. why
+ * is the status_end a stream ends for, or -1 for a response that was not
+ * a stream. */
 static void
-conn_finish(struct server *sv, struct conn *c, int end_stream)
+conn_finish(struct server *sv, struct conn *c, int why)
 {
 	buf_clear(&sv->text);
-	if (end_stream && conn_streaming(c))
+	if (why >= 0 && conn_streaming(c))
 		stream_end(&c->s, &sv->text);
+	if (why >= 0 && c->counted) {
+		sv->stat.ended[why]++;
+		sv->stat.open--;
+		c->counted = 0;
+	}
 	conn_set(sv, c, CONN_DRAINING);
 	c->drain_until = clock_ms() + DRAIN_MS;
 	if (conn_send(sv, c, sv->text.data, sv->text.len) == -1 ||
@@ -268,8 +283,24 @@ conn_replay_spent(struct server *sv, struct conn *c, const struct batch *b)
 {
 	if (!b->full || !stream_replay_spent(&c->s, &sv->cfg->stream))
 		return 0;
-	conn_finish(sv, c, 1);
+	conn_finish(sv, c, END_REPLAY);
 	return 1;
+}
+
+/* The frames of b this stream wants into sv->text, counted. */
+static int
+conn_take(struct server *sv, struct conn *c, const struct batch *b)
+{
+	int64_t replayed = c->s.replayed;
+	int n;
+
+	buf_clear(&sv->text);
+	if ((n = stream_take(&c->s, b, &sv->text)) < 0)
+		return n;
+	sv->stat.events += n;
+	sv->stat.bytes += (int64_t)sv->text.len;
+	sv->stat.replayed += c->s.replayed - replayed;
+	return n;
 }
 
 /* One catch-up read for a BEHIND stream. -1 if the conn ended. */
@@ -284,8 +315,7 @@ conn_catch_up(struct server *sv, struct conn *c)
 		conn_set(sv, c, CONN_STALLED);	/* the sweep retries */
 		return 0;
 	}
-	buf_clear(&sv->text);
-	stream_take(&c->s, &sv->own, &sv->text);
+	conn_take(sv, c, &sv->own);
 	if (conn_send_text(sv, c) == -1 || conn_replay_spent(sv, c, &sv->own))
 		return -1;
 	if (!sv->own.full && c->s.cursor >= sv->hub_cursor)
@@ -352,16 +382,28 @@ conn_start(struct server *sv, struct intake_done *d)
 		    &sv->text);
 		goto finish;
 	}
+	if (d->status_page != STATUS_NONE) {
+		struct status_db db;
+
+		follow_status(&sv->f, &db);
+		status_render(d->status_page, &sv->stat, &db, clock_ms(),
+		    &sv->text);
+		goto finish;
+	}
 	rc = sv->f.ready ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
 	    &sv->f.st, &sv->text) : STORE_ERR;
 	if (rc < 0 || sv->stopping || sv->nconns > sv->cfg->max_streams) {
 		buf_clear(&sv->text);
 		stream_turn_away(&sv->cfg->stream, &d->req, rc < 0 ?
 		    "database unavailable" : "server busy", &sv->text);
+		sv->stat.refused++;
 		goto finish;
 	}
 	if (rc == STREAM_DONE)
 		goto finish;
+	c->counted = 1;
+	sv->stat.opened++;
+	sv->stat.open++;
 	stream_clock(&c->s, clock_ms(), sv->cfg->heartbeat_s * 1000,
 	    (int64_t)1000 * config_lifetime(sv->cfg, (unsigned)random()));
 	conn_set(sv, c, c->s.cursor < sv->hub_cursor ? CONN_BEHIND : CONN_LIVE);
@@ -371,7 +413,7 @@ conn_start(struct server *sv, struct intake_done *d)
 	return;
 finish:
 	if (conn_send_text(sv, c) == 0)
-		conn_finish(sv, c, 0);
+		conn_finish(sv, c, -1);
 }
 
 /* --- the hub: one read per change, fanned out ---------------------------- */
@@ -390,8 +432,7 @@ hub_fan_out(struct server *sv)
 			conn_set(sv, c, CONN_BEHIND);
 			continue;
 		}
-		buf_clear(&sv->text);
-		if (stream_take(&c->s, &sv->hub, &sv->text) == -1) {
+		if (conn_take(sv, c, &sv->hub) == -1) {
 			conn_set(sv, c, CONN_BEHIND);
 			continue;
 		}
@@ -419,16 +460,16 @@ hub_refresh(struct server *sv)
 	return STORE_OK;
 }
 
-/* End every open stream at an event boundary. */
+/* End every open stream at an event boundary, for why (status_end). */
 static void
-drop_all(struct server *sv)
+drop_all(struct server *sv, int why)
 {
 	struct conn *c, *next;
 
 	for (c = sv->conns; c != NULL; c = next) {
 		next = c->next;
 		if (conn_streaming(c))
-			conn_finish(sv, c, 1);
+			conn_finish(sv, c, why);
 	}
 }
 
@@ -456,7 +497,7 @@ hub_look(struct server *sv)
 		if (sv->nconns > 0)
 			logmsg("database '%s' was replaced: ending %d streams",
 			    sv->cfg->db, sv->nconns);
-		drop_all(sv);
+		drop_all(sv, END_REPLACED);
 		if (sv->f.ready) {
 			sv->hub_cursor = sv->f.newest;
 			sv->last_log = 0;
@@ -483,7 +524,8 @@ sweep(struct server *sv, int64_t t)
 			continue;
 		}
 		if (stream_expired(&c->s, t) || sv->stopping) {
-			conn_finish(sv, c, 1);
+			conn_finish(sv, c, sv->stopping ? END_SHUTDOWN :
+			    END_LIFETIME);
 			continue;
 		}
 		if (c->state == CONN_STALLED)
@@ -602,7 +644,7 @@ on_signal(struct server *sv)
 			 * back with their Last-Event-ID. */
 			logmsg("signal %u: ending %d streams; they will "
 			    "reconnect", si.ssi_signo, sv->nconns);
-			drop_all(sv);
+			drop_all(sv, END_DROP);
 			continue;
 		}
 		if (!sv->stopping)
@@ -660,7 +702,7 @@ setup(struct server *sv)
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1 ||
 	    timerfd_settime(sv->timer_fd, 0, &its, NULL) == -1)
 		return -1;
-	if (intake_start(&sv->intake, 2) == -1)
+	if (intake_start(&sv->intake, 2, sv->cfg->status_path) == -1)
 		return -1;
 	fcntl(sv->listen_fd, F_SETFL, fcntl(sv->listen_fd, F_GETFL) |
 	    O_NONBLOCK);
@@ -701,6 +743,8 @@ server_run(const struct config *cfg, int listen_fd)
 	batch_init(&sv.own);
 	buf_init(&sv.text);
 	srandom((unsigned)getpid() ^ (unsigned)clock_ms());
+	sv.stat.started = time(NULL);
+	sv.stat.start_ms = clock_ms();
 	if (setup(&sv) == -1) {
 		logmsg("cannot start: %s", strerror(errno));
 		return 1;

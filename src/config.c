@@ -9,7 +9,7 @@
 
 #include "config.h"
 
-enum kind { K_PATH, K_INT, K_UINT, K_INT64, K_CORS };
+enum kind { K_PATH, K_TEXT, K_INT, K_UINT, K_INT64, K_CORS };
 
 /*
  * Every setting, once: its environment name, type, range and default, the
@@ -66,6 +66,16 @@ static const struct setting {
 	{ "SSE_BATCH_ROWS", K_INT, offsetof(struct config, batch_rows),
 	  1, 100000, "500", NULL, 0, NULL, "rows per database read",
 	  "Rows per database read (and at most 64 KB of them)." },
+	{ "SSE_STATUS_PATH", K_TEXT, offsetof(struct config, status_path),
+	  0, 0, "", "status-path", 0, "PATH",
+	  "the request path that answers with the status page",
+	  "The request path (as in\n.Ev REQUEST_URI ,\nwithout the query) that"
+	  " answers with the status page\ninstead of a stream, e.g.\n"
+	  ".Pa /sse/status :\nplain text, or OpenMetrics text for Prometheus"
+	  " with\n.Dq ?openmetrics .\n"
+	  "Unset (the default), there is none.\n"
+	  "Let only trusted addresses reach it: the files in\n.Pa conf/\n"
+	  "allow 127.0.0.1 and ::1." },
 	{ "SSE_CORS_ORIGINS", K_CORS, offsetof(struct config, stream.cors),
 	  0, 0, "", NULL, 0, NULL,
 	  "origins allowed to read the stream, or *",
@@ -93,6 +103,10 @@ apply(struct config *c, const struct setting *s, const char *value,
 
 	if (s->kind == K_CORS)
 		return cors_parse((struct cors *)(void *)base, value, err, errsz);
+	if (s->kind == K_TEXT) {
+		memcpy(base, &value, sizeof(value));
+		return 0;
+	}
 	if (s->kind == K_PATH) {
 		if (value[0] == '\0') {
 			snprintf(err, errsz, "%s is empty", s->name);

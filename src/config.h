@@ -21,6 +21,7 @@ struct config {
 	int			 poll_ms;	/* SSE_POLL_MS */
 	int			 max_streams;	/* SSE_MAX_STREAMS (sse-fcgi) */
 	int			 batch_rows;	/* SSE_BATCH_ROWS */
+	const char		*status_path;	/* SSE_STATUS_PATH; "": none */
 };
 
 /* Fill in every default. */

@@ -1,8 +1,10 @@
 /* follow.c - the database as a responder follows it (see follow.h). */
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "follow.h"
+#include "status.h"
 
 /* The longest gap of watch_recheck_ms(), kept while frames are unseen. */
 #define RECHECK_MAX_MS	32
@@ -159,4 +161,28 @@ follow_saw(struct follow *f, int64_t v)
 {
 	f->version = v;
 	f->unseen_until = 0;
+}
+
+void
+follow_status(struct follow *f, struct status_db *db)
+{
+	struct timespec now;
+	int64_t at;
+
+	memset(db, 0, sizeof(*db));
+	db->newest_age_ms = -1;
+	/* Not reopened here: the look that reopens also tells the streams. */
+	if (!f->ready)
+		return;
+	if (store_bounds(&f->st, &db->oldest, &db->newest) != STORE_OK ||
+	    store_newest_time(&f->st, &at) != STORE_OK)
+		return;
+	db->ok = 1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (at >= 0) {
+		db->newest_age_ms = (int64_t)now.tv_sec * 1000 +
+		    now.tv_nsec / 1000000 - at;
+		if (db->newest_age_ms < 0)
+			db->newest_age_ms = 0;	/* a clock stepped back */
+	}
 }

@@ -84,4 +84,9 @@ int	follow_look(struct follow *f, int64_t *v);
 /* Every row committed by version v was read. */
 void	follow_saw(struct follow *f, int64_t v);
 
+struct status_db;
+/* The database's part of the status page: bounds and the newest row's
+ * age, or db->ok 0. */
+void	follow_status(struct follow *f, struct status_db *db);
+
 #endif

@@ -240,6 +240,7 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	[STORE_Q_READ_END] = "COMMIT",
 	[STORE_Q_LAST_PRICE] = "SELECT price FROM events WHERE symbol = ?1"
 	    " ORDER BY id DESC LIMIT 1",
+	[STORE_Q_NEWEST_TS] = "SELECT ts FROM events ORDER BY id DESC LIMIT 1",
 	[STORE_Q_INSERT] = "INSERT INTO events (ts, event, symbol, price, data)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 };
@@ -372,6 +373,41 @@ store_bounds(struct store *s, int64_t *oldest, int64_t *newest)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_OK ? STORE_OK : fail(s, rc, "cannot read bounds");
+}
+
+/* "2026-12-02T14:44:30.123Z", as now_iso() writes it, in ms since the
+ * epoch; -1 for anything else. */
+static int64_t
+parse_iso_ms(const char *ts)
+{
+	struct tm tm;
+	int ms, n = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (ts == NULL || sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n",
+	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec, &ms, &n) != 7 || ts[n] != '\0' || n != 24)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+int
+store_newest_time(struct store *s, int64_t *epoch_ms)
+{
+	sqlite3_stmt *st = query(s, STORE_Q_NEWEST_TS);
+	int rc;
+
+	*epoch_ms = -1;
+	if (st == NULL)
+		return STORE_ERR;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*epoch_ms = parse_iso_ms((const char *)sqlite3_column_text(st,
+		    0));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK :
+	    fail(s, rc, "cannot read the newest event");
 }
 
 /* Run a statement that returns no rows. */

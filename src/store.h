@@ -36,6 +36,7 @@ enum store_query {
 	STORE_Q_READ_BEGIN,
 	STORE_Q_READ_END,
 	STORE_Q_LAST_PRICE,
+	STORE_Q_NEWEST_TS,
 	STORE_Q_INSERT,
 	STORE_Q_COUNT
 };
@@ -94,6 +95,9 @@ int	store_bounds(struct store *s, int64_t *oldest, int64_t *newest);
  */
 int	store_read_span(struct store *s, int64_t after, int limit,
 	    store_row_fn fn, void *ctx, int64_t *oldest, int64_t *newest);
+/* When the newest row was written, in ms since the epoch; -1 if the table
+ * is empty or its ts is not one we write. */
+int	store_newest_time(struct store *s, int64_t *epoch_ms);
 /* PRAGMA data_version: changes when another connection commits. */
 int	store_data_version(struct store *s, int64_t *v);
 

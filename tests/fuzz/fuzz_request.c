@@ -11,6 +11,7 @@
 
 #include "cors.h"
 #include "request.h"
+#include "status.h"
 #include "validate.h"
 
 #define ALLOW_LINE "Access-Control-Allow-Origin: https://app.example\r\n"
@@ -57,6 +58,25 @@ check_cors(struct request *r, const char *origin, const char *method)
 	buf_release(&out);
 }
 
+/* The first part as a REQUEST_URI, the second as its query: the status
+ * page is chosen only for exactly its path, with or without a query. */
+static void
+check_status(const char *uri, const char *query)
+{
+	static const char path[] = "/sse/status";
+	enum status_format f = status_wanted(path, uri, query);
+	size_t n = sizeof(path) - 1;
+
+	if (f != STATUS_NONE && (strncmp(uri, path, n) != 0 ||
+	    (uri[n] != '\0' && uri[n] != '?')))
+		abort();
+	if (f == STATUS_NONE && strncmp(uri, path, n) == 0 &&
+	    (uri[n] == '\0' || uri[n] == '?'))
+		abort();
+	if (f == STATUS_OPENMETRICS && strstr(query, "openmetrics") == NULL)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -85,6 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 				abort();
 	}
 	check_cors(&r, lei, method);
+	check_status(method, query);
 	free(buf);
 	return 0;
 }

@@ -3,6 +3,7 @@
  * server might: its bytes optionally trickled, a body with any method.
  *
  *   fcgiraw -p PORT [-m METHOD] [-b BODY] [-L LAST-EVENT-ID] [-t MS] [-s S]
+ *           [-u REQUEST-URI]
  *
  * -t sends the request one byte every MS milliseconds; -s waits S seconds
  * before reading the answer (a stalled reader). Prints what came
@@ -47,7 +48,7 @@ param(struct buf *b, const char *k, const char *v)
 int
 main(int argc, char **argv)
 {
-	const char *method = "GET", *body = "", *lei = NULL;
+	const char *method = "GET", *body = "", *lei = NULL, *uri = NULL;
 	struct buf req, params;
 	struct sockaddr_in sa;
 	unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 }, in[4096];
@@ -57,17 +58,18 @@ main(int argc, char **argv)
 	ssize_t n;
 	int64_t t0;
 
-	while ((ch = getopt(argc, argv, "p:m:b:L:t:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:m:b:L:t:s:u:")) != -1) {
 		switch (ch) {
 		case 'p': port = (int)strtol(optarg, NULL, 10); break;
 		case 'm': method = optarg; break;
 		case 'b': body = optarg; break;
 		case 'L': lei = optarg; break;
+		case 'u': uri = optarg; break;
 		case 's': stall = (int)strtol(optarg, NULL, 10); break;
 		case 't': gap = (int)strtol(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: fcgiraw -p port [-m method] "
-			    "[-b body] [-L id] [-t ms] [-s s]\n");
+			    "[-b body] [-L id] [-t ms] [-s s] [-u uri]\n");
 			return 64;
 		}
 	}
@@ -75,7 +77,10 @@ main(int argc, char **argv)
 	buf_init(&params);
 	snprintf(len, sizeof(len), "%zu", strlen(body));
 	param(&params, "REQUEST_METHOD", method);
-	param(&params, "QUERY_STRING", "");
+	param(&params, "QUERY_STRING", uri && strchr(uri, '?') ?
+	    strchr(uri, '?') + 1 : "");
+	if (uri != NULL)
+		param(&params, "REQUEST_URI", uri);
 	if (body[0])
 		param(&params, "CONTENT_LENGTH", len);
 	if (lei != NULL)

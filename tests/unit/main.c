@@ -43,6 +43,7 @@ main(void)
 	srunner_add_suite(sr, request_suite());
 	srunner_add_suite(sr, stream_suite());
 	srunner_add_suite(sr, follow_suite());
+	srunner_add_suite(sr, status_suite());
 	srunner_add_suite(sr, misc_suite());
 	srunner_add_suite(sr, bench_suite());
 	srunner_run_all(sr, CK_NORMAL);

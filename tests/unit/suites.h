@@ -13,6 +13,7 @@ Suite	*ingest_suite(void);
 Suite	*request_suite(void);
 Suite	*stream_suite(void);
 Suite	*follow_suite(void);
+Suite	*status_suite(void);
 Suite	*misc_suite(void);
 Suite	*bench_suite(void);
 
