@@ -43,12 +43,13 @@ prepare() {
 # An sse-fcgi of our own, for the servers that connect to one.
 start_responder() {
 	rm -f "$T/sse.sock"
-	SSE_HEARTBEAT=1 "$BUILD/sse-fcgi" -d "$DB" -l "unix:$T/sse.sock" \
-	    2>> "$T/responder.log" &
+	# As conf/sse-fcgi.service runs it.
+	SSE_HEARTBEAT=1 SSE_STATUS_PATH=/sse/status "$BUILD/sse-fcgi" -d "$DB" \
+	    -l "unix:$T/sse.sock" 2>> "$T/responder.log" &
 	track $!
 	RESP_PID=$!
-	SSE_HEARTBEAT=1 "$BUILD/sse-fcgi" -d "$DB" -l "127.0.0.1:$FCGI_PORT" \
-	    2>> "$T/responder.log" &
+	SSE_HEARTBEAT=1 SSE_STATUS_PATH=/sse/status "$BUILD/sse-fcgi" -d "$DB" \
+	    -l "127.0.0.1:$FCGI_PORT" 2>> "$T/responder.log" &
 	track $!
 	RESP_TCP_PID=$!
 	wait_for 5 test -S "$T/sse.sock"

@@ -49,6 +49,16 @@ scenario() {
 	check "$name: all 50 released" wait_for 5 held_is 0
 }
 
+# status NAME URL: the status page answers this host, and refuses another
+# address (127.0.0.2 is on lo too, but it is not one the files allow).
+status() {
+	local name=$1 url=$2 code
+	code=$(curl -s --max-time 3 -o "$T/st.out" -w '%{http_code}' "$url")
+	check "$name: status page from 127.0.0.1" sh -c "[ $code = 200 ] && grep -q '^database_ok  *1$' '$T/st.out'"
+	code=$(curl -s --max-time 3 --interface 127.0.0.2 -o "$T/st.out" -w '%{http_code}' "$url")
+	check "$name: status page refused from 127.0.0.2 ($code)" sh -c "[ $code = 403 ] && ! grep -q database_ok '$T/st.out'"
+}
+
 # h2 NAME N URL [URL...]: N streams of the first URL on one HTTP/2
 # connection (h2c with prior knowledge for http:, ALPN for https:), after
 # any further URLs; each of three events must reach every stream once
@@ -77,12 +87,14 @@ start_responder
 echo "# apache + mod_fcgid"
 check "apache starts" start_apache apache-fcgid.conf &&
     scenario "apache fcgid" "$BASE/sse"
+status "apache fcgid" "$BASE/sse/status"
 h2 "apache fcgid h2c" 6 "$BASE/sse"
 stop_apache
 
 echo "# apache + mod_proxy_fcgi (unix)"
 check "apache starts" start_apache apache-proxy-fcgi.conf &&
     scenario "apache proxy_fcgi unix" "$BASE/sse"
+status "apache proxy_fcgi unix" "$BASE/sse/status"
 h2 "apache proxy_fcgi h2 TLS" 6 "$TLS/sse"
 # Apache runs only 6 streams of a fresh connection at once and raises that
 # as requests finish, on its own schedule: 6 is what a page can count on.
@@ -97,6 +109,7 @@ stop_apache
 echo "# apache + mod_cgid"
 check "apache starts" start_apache apache-cgi.conf &&
     scenario "apache cgid" "$BASE/sse"
+status "apache cgid" "$BASE/sse/status"
 h2 "apache cgid h2c" 6 "$BASE/sse"
 stop_apache
 
@@ -116,6 +129,7 @@ stop_apache
 echo "# lighttpd"
 check "lighttpd starts" start_lighttpd_conf
 scenario "lighttpd fastcgi spawned" "$BASE/sse"
+status "lighttpd fastcgi spawned" "$BASE/sse/status"
 scenario "lighttpd fastcgi external" "$BASE/sse-external"
 scenario "lighttpd cgi" "$BASE/sse-cgi"
 h2 "lighttpd h2c (8 per connection)" 8 "$BASE/sse"
@@ -125,11 +139,13 @@ h2 "lighttpd h2 TLS" 8 "$TLS/sse-external"
 stop_pidfile "$T/lighttpd.pid"
 echo "# nginx"
 check "nginx starts" start_nginx && scenario "nginx" "$BASE/sse"
+status "nginx" "$BASE/sse/status"
 h2 "nginx h2 TLS" 10 "$TLS/sse"
 stop_pidfile "$T/nginx/nginx.pid"
 
 echo "# caddy"
 check "caddy starts" start_caddy && scenario "caddy" "$BASE/sse"
+status "caddy" "$BASE/sse/status"
 h2 "caddy h2c" 10 "$BASE/sse"
 h2 "caddy h2 TLS" 10 "$TLS/sse"
 finish
