@@ -395,7 +395,8 @@ conn_start(struct server *sv, struct intake_done *d)
 	if (rc < 0 || sv->stopping || sv->nconns > sv->cfg->max_streams) {
 		buf_clear(&sv->text);
 		stream_turn_away(&sv->cfg->stream, &d->req, rc < 0 ?
-		    "database unavailable" : "server busy", &sv->text);
+		    "database unavailable" : sv->stopping ? "server stopping" :
+		    "server busy", &sv->text);
 		sv->stat.refused++;
 		goto finish;
 	}
@@ -523,7 +524,7 @@ sweep(struct server *sv, int64_t t)
 				conn_close(sv, c);	/* never drained */
 			continue;
 		}
-		if (stream_expired(&c->s, t) || sv->stopping) {
+		if (stream_expired(&c->s, t)) {
 			conn_finish(sv, c, sv->stopping ? END_SHUTDOWN :
 			    END_LIFETIME);
 			continue;
@@ -586,7 +587,7 @@ pause_accept(struct server *sv)
 static void
 resume_accept(struct server *sv)
 {
-	if (sv->listening || sv->stopping || !intake_has_room(&sv->intake))
+	if (sv->listening || !intake_has_room(&sv->intake))
 		return;
 	if (ep_add(sv, sv->listen_fd, EPOLLIN, &tag_listen) == 0)
 		sv->listening = 1;
@@ -633,6 +634,27 @@ collect(struct server *sv)
 	resume_accept(sv);
 }
 
+/*
+ * Stop: each open stream ends at a moment of its own within spread_ms, at
+ * an event boundary, so its client's reconnect (to the process that takes
+ * over the socket) comes spread out instead of all at once. New requests
+ * meanwhile get 200 and retry:, and the process exits after the last.
+ */
+static void
+stop(struct server *sv, int64_t spread_ms, unsigned signo)
+{
+	int64_t t = clock_ms();
+	struct conn *c;
+
+	logmsg("signal %u: ending %d streams%s", signo, sv->nconns,
+	    spread_ms > 0 ? " over the next seconds" : "");
+	sv->stopping = 1;
+	for (c = sv->conns; c != NULL; c = c->next)
+		if (conn_streaming(c))
+			stream_end_by(&c->s, t + (spread_ms > 0 ?
+			    (int64_t)(random() % (spread_ms + 1)) : 0));
+}
+
 static void
 on_signal(struct server *sv)
 {
@@ -647,15 +669,13 @@ on_signal(struct server *sv)
 			drop_all(sv, END_DROP);
 			continue;
 		}
-		if (!sv->stopping)
-			logmsg("signal %u: ending %d streams", si.ssi_signo,
-			    sv->nconns);
-		sv->stopping = 1;
+		/* SIGTERM spreads the ends over SSE_STOP_SPREAD; SIGINT, or
+		 * a second signal, ends the rest at once. */
+		stop(sv, si.ssi_signo == SIGTERM && !sv->stopping ?
+		    (int64_t)sv->cfg->stop_spread_s * 1000 : 0, si.ssi_signo);
 	}
-	if (!sv->stopping)
-		return;
-	pause_accept(sv);
-	sweep(sv, clock_ms());
+	if (sv->stopping)
+		sweep(sv, clock_ms());
 }
 
 static void

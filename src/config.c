@@ -49,6 +49,16 @@ static const struct setting {
 	  "seconds a stream lives, 80-100 %; 0 no limit",
 	  "Seconds a stream lives (80 to 100 % of it, so reconnects spread);\n"
 	  "0 for no limit; under mod_fcgid's 300 s busy timeout." },
+	{ "SSE_STOP_SPREAD", K_INT, offsetof(struct config, stop_spread_s),
+	  0, 3600, "10", "stop-spread", 0, "S",
+	  "seconds SIGTERM spreads the streams' ends over",
+	  "On SIGTERM, sse-fcgi ends each stream at a random moment within\n"
+	  "this many seconds, at an event boundary, so the clients reconnect\n"
+	  "spread out (to a new process on the same socket) rather than at\n"
+	  "once; meanwhile new requests get 200 and\n.Dq retry: .\n"
+	  "SIGINT, or a second SIGTERM, ends the rest at once; 0 always does.\n"
+	  "Keep it below the time the service manager waits before SIGKILL\n"
+	  "(systemd: TimeoutStopSec, 90 s)." },
 	{ "SSE_MAX_REPLAY", K_INT64, offsetof(struct config, stream.max_replay),
 	  0, LLONG_MAX, "1000000", "max-replay", 0, "N",
 	  "rows caught up per connection; 0 no limit",

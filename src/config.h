@@ -18,6 +18,7 @@ struct config {
 						   SSE_MAX_REPLAY */
 	int			 heartbeat_s;	/* SSE_HEARTBEAT */
 	int			 lifetime_s;	/* SSE_LIFETIME; 0: unlimited */
+	int			 stop_spread_s;	/* SSE_STOP_SPREAD (sse-fcgi) */
 	int			 poll_ms;	/* SSE_POLL_MS */
 	int			 max_streams;	/* SSE_MAX_STREAMS (sse-fcgi) */
 	int			 batch_rows;	/* SSE_BATCH_ROWS */

@@ -150,6 +150,13 @@ stream_expired(const struct stream *s, int64_t now)
 	return now >= s->end_at;
 }
 
+void
+stream_end_by(struct stream *s, int64_t t)
+{
+	if (t < s->end_at)
+		s->end_at = t;
+}
+
 int
 stream_beat(struct stream *s, int64_t now, struct buf *out)
 {

@@ -81,6 +81,8 @@ int64_t	stream_deadline(const struct stream *s);
 /* Output left for the client at now: the heartbeat moves. */
 void	stream_wrote(struct stream *s, int64_t now);
 int	stream_expired(const struct stream *s, int64_t now);
+/* End no later than t (a shutdown): the end only moves earlier. */
+void	stream_end_by(struct stream *s, int64_t t);
 /* Append a keep-alive comment if one is due at now; returns 1 if it did. */
 int	stream_beat(struct stream *s, int64_t now, struct buf *out);
 

@@ -9,6 +9,8 @@ case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 T=$(mktemp -d "${TMPDIR:-/tmp}/sse-e2e.XXXXXX")
 chmod 755 "$T"
 DB=$T/events.db
+# Responders stop at once when a test ends; t-lifecycle tests the spread.
+export SSE_STOP_SPREAD=0
 FAILS=0
 CHECKS=0
 # Sanitizer builds: reports go to files here, or to the stderr the process

@@ -61,4 +61,62 @@ t1=$(cat "$T/term1.pid")
 check "SIGTERM: the client's response ended" wait_for 3 sh -c "! kill -0 $t1 2>/dev/null"
 check "SIGTERM: it was logged" grep -q "signal 15" "$T/tcp.log"
 check "SIGTERM: last frame complete" [ "$(tail -c 2 "$T/term1.out" | od -An -c | tr -d ' ')" = '\n\n' ]
+
+# A calm stop: SIGTERM with SSE_STOP_SPREAD=3 ends 20 streams at moments
+# spread over 3 s, not at once; a request meanwhile gets 200 and retry:;
+# the process exits after the last stream. Raw FastCGI clients, each of
+# which exits when its response ends.
+SPORT=$(port)
+SSE_STOP_SPREAD=3 SSE_DB=$DB "$BUILD/sse-fcgi" -l "127.0.0.1:$SPORT" 2> "$T/spread.log" &
+SPID=$!
+track $SPID
+wait_for 5 sh -c "ss -tln | grep -q ':$SPORT '"
+for i in $(seq 20); do
+	"$BUILD/fcgiraw" -p "$SPORT" > "$T/sp$i.out" 2> /dev/null &
+	echo $! > "$T/sp$i.pid"
+	track $!
+done
+all_ok() { local i; for i in $(seq 20); do grep -q "^: ok" "$T/sp$i.out" || return 1; done; }
+wait_for 5 all_ok
+id=$(pushid AAPL 7.5)
+t0=$(date +%s%N)
+kill -TERM "$SPID"
+: > "$T/ends"
+while [ "$(wc -l < "$T/ends")" -lt 20 ] && [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 8000 ]; do
+	for i in $(seq 20); do
+		[ -f "$T/sp$i.done" ] && continue
+		kill -0 "$(cat "$T/sp$i.pid")" 2>/dev/null && continue
+		touch "$T/sp$i.done"
+		echo $(( ($(date +%s%N) - t0) / 1000000 )) >> "$T/ends"
+	done
+	[ "$(wc -l < "$T/ends")" = 5 ] && [ ! -f "$T/mid.out" ] &&
+	    timeout 3 "$BUILD/fcgiraw" -p "$SPORT" > "$T/mid.out" 2> /dev/null
+	sleep 0.05
+done
+first=$(sort -n "$T/ends" | head -1); last=$(sort -n "$T/ends" | tail -1)
+echo "# SIGTERM with a 3 s spread: the 20 streams ended from $first to $last ms"
+check "calm stop: all 20 streams ended" [ "$(wc -l < "$T/ends")" = 20 ]
+check "... spread out, not at once (over 1 s from first to last)" [ $((last - first)) -gt 1000 ]
+check "... within the spread" [ "$last" -lt 4500 ]
+bad=0
+for i in $(seq 20); do
+	grep -q "^id: $id" "$T/sp$i.out" || bad=1
+	[ "$(tail -c 2 "$T/sp$i.out" | od -An -c | tr -d ' ')" = '\n\n' ] || bad=1
+done
+check "... each at an event boundary, after the last event" [ $bad = 0 ]
+check "... a request meanwhile: 200 with only a retry" sh -c "grep -q '^: server stopping' '$T/mid.out' && grep -q '^retry: ' '$T/mid.out'"
+check "... then the process exits" wait_for 3 sh -c "! kill -0 $SPID 2>/dev/null"
+check "... counted as shutdowns, logged" grep -q "signal 15: ending 20 streams over" "$T/spread.log"
+
+# A second SIGTERM ends the rest at once.
+SSE_STOP_SPREAD=60 SSE_DB=$DB "$BUILD/sse-fcgi" -l "127.0.0.1:$SPORT" 2> "$T/spread2.log" &
+SPID=$!
+track $SPID
+wait_for 5 sh -c "ss -tln | grep -q ':$SPORT '"
+"$BUILD/fcgiraw" -p "$SPORT" > "$T/sq.out" 2> /dev/null &
+SQ=$!
+track $SQ
+wait_for 5 grep -q "^: ok" "$T/sq.out"
+kill -TERM "$SPID"; sleep 0.3; kill -TERM "$SPID"
+check "a second SIGTERM ends the rest at once" wait_for 2 sh -c "! kill -0 $SQ 2>/dev/null && ! kill -0 $SPID 2>/dev/null"
 finish
