@@ -81,6 +81,18 @@ echo "|---:|---:|---:|---:|---:|"
 for n in $fans; do
 	echo "| $n | $(fmt "$(get fanout-$n ours cpu_pub_s)") | $(fmt "$(get fanout-$n ours front_cpu_pub_s)") | $(fmt "$(get fanout-$n ours client_cpu_pub_s)") | $(fmt "$(get fanout-$n ours p99_ms)") |"
 done
+if [ -n "$(get restart-TERM ours clients)" ]; then
+	echo
+	echo "A restart: a new sse-fcgi takes the socket, the old one is stopped, and"
+	echo "$(get restart-TERM ours clients) clients (10 events/s) resume with Last-Event-ID. Reconnects per"
+	echo "second are read off the new process's status page every 100 ms."
+	echo
+	echo "| old process stopped with | peak reconnects in 1 s | all back after, s | lost + dup + reordered |"
+	echo "|---|---:|---:|---:|"
+	for sig in INT TERM; do
+		echo "| SIG$sig$([ $sig = TERM ] && echo " (spread over SSE_STOP_SPREAD, 10 s)" || echo " (every stream at once)") | $(fmt "$(get restart-$sig ours peak_reconnects_per_s)") | $(fmt "$(get restart-$sig ours seconds_to_all)") | $(( $(get restart-$sig ours short) + $(get restart-$sig ours dup) + $(get restart-$sig ours reorder) )) |"
+	done
+fi
 echo
 echo "Raw figures, one line per scenario and system:"
 echo

@@ -21,9 +21,11 @@ MAXFDS=$(ulimit -n)
 
 case $MODE in
 quick)	RATE=10 PUBLISH=5 IDLE=5 FAN="100 1000" PHP_FAN=100 CGI_N=50
-	CGI_IDLE=5 BACKLOG=100000 NCHAN_BACKLOG=2000 LAT_SECONDS=5 SPAWNS=20 ;;
+	CGI_IDLE=5 BACKLOG=100000 NCHAN_BACKLOG=2000 LAT_SECONDS=5 SPAWNS=20
+	RESTART_N=500 ;;
 full)	RATE=10 PUBLISH=20 IDLE=60 FAN="1000 10000" PHP_FAN=1000 CGI_N=200
-	CGI_IDLE=30 BACKLOG=1000000 NCHAN_BACKLOG=20000 LAT_SECONDS=20 SPAWNS=50 ;;
+	CGI_IDLE=30 BACKLOG=1000000 NCHAN_BACKLOG=20000 LAT_SECONDS=20 SPAWNS=50
+	RESTART_N=5000 ;;
 *)	echo "usage: bench/run.sh quick|full [build-dir]" >&2; exit 64 ;;
 esac
 
@@ -51,16 +53,24 @@ render() { # render TEMPLATE OUTPUT NAME=VALUE...
 # record SCENARIO SYSTEM KEY=VALUE...: one line of results.
 record() { echo "$*" >> "$OUT/results.txt"; echo "$*"; }
 
+# The sse-fcgi under test, on $T/sse.sock; a new one takes the socket over
+# from a running one (it unlinks and binds the path), as a deploy does.
+start_ours() {
+	SSE_DB=$DB SSE_LIFETIME=3600 SSE_MAX_STREAMS=30000 \
+	    SSE_MAX_REPLAY=$((BACKLOG * 2)) SSE_STATUS_PATH=/sse/status \
+	    "$BUILD/sse-fcgi" -l "unix:$T/sse.sock" 2>> "$T/sse-fcgi.log" &
+	OURS_PID=$!
+	PIDS+=($OURS_PID)
+}
+
 start_all() {
 	"$BUILD/sse-push" -q -d "$DB" -e bench -m "0 0"
 	mkdir -p "$T/www" "$T/cgi" "$T/php"
 	cp "$BUILD/sse.cgi" "$T/cgi/sse.cgi"
 	cp "$TOP/bench/peers/poll.php" "$T/php/poll.php"
 	cp "$TOP/bench/peers/poll.php" "$T/cgi/poll.php"
-	SSE_DB=$DB SSE_LIFETIME=3600 SSE_MAX_STREAMS=30000 \
-	    SSE_MAX_REPLAY=$((BACKLOG * 2)) \
-	    "$BUILD/sse-fcgi" -l "unix:$T/sse.sock" 2> "$T/sse-fcgi.log" &
-	PIDS+=($!)
+	start_ours
+
 	render "$TOP/bench/peers/php-fpm.conf.in" "$T/php-fpm.conf" MAX=$PHP_FAN
 	php-fpm8.2 -R -F -n -y "$T/php-fpm.conf" -d extension=sqlite3 \
 	    2> "$T/php-fpm.stderr" &
@@ -201,6 +211,64 @@ s_cgi() {
 	done
 }
 
+# 7. restart: RESTART_N clients that resume with Last-Event-ID, events at
+# RATE/s; a new sse-fcgi takes the socket, and the old one is stopped:
+# with SIGINT (every stream at once) and with SIGTERM (spread over
+# SSE_STOP_SPREAD, 10 s). The new process's status page, sampled every
+# 100 ms, gives the reconnects per second; sseload, that none was lost.
+s_restart() {
+	local sig
+	for sig in INT TERM; do restart_once $sig; done
+}
+
+restart_once() {
+	local sig=$1 n=$RESTART_N secs=30 from load pub old rc t0 t
+	local ev=$((RATE * 30))
+	say "7 restart: $n clients, the old sse-fcgi stopped with SIG$sig"
+	from=$(sqlite3 "$DB" "SELECT max(id) FROM events")
+	"$BUILD/sseload" -p "$HTTP" -u /sse -n $n -L "$from" -c $ev -t 120 -R \
+	    > "$T/restart.out" &
+	load=$!
+	PIDS+=($load)
+	for t in $(seq 600); do grep -q "^ready $n" "$T/restart.out" && break; sleep 0.1; done
+	"$BUILD/sse-push" -q -d "$DB" --simulate RST=1.00 --rate $RATE \
+	    --count $ev &
+	pub=$!
+	PIDS+=($pub)
+	sleep 5
+	old=$OURS_PID
+	start_ours
+	for t in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$HTTP/sse/status" && break
+		sleep 0.02
+	done
+	t0=$(date +%s%N)
+	echo "0 $(curl -s --max-time 1 "http://127.0.0.1:$HTTP/sse/status" |
+	    awk '$1 == "streams_opened" { print $2 }')" > "$T/opened.tsv"
+	kill -$sig "$old"
+	for t in $(seq 200); do
+		echo "$(( ($(date +%s%N) - t0) / 1000000 )) $(curl -s --max-time 1 \
+		    "http://127.0.0.1:$HTTP/sse/status" | awk '$1 == "streams_opened" { print $2 }')" \
+		    >> "$T/opened.tsv"
+		sleep 0.1
+	done
+	wait $pub
+	wait $load
+	rc=$?
+	cp "$T/opened.tsv" "$OUT/restart-$sig.tsv"
+	# The most reconnects in any 1 s, and when the last of n arrived.
+	record "restart-$sig" ours clients=$n sig=$sig sseload_rc=$rc \
+	    $(sed -n 's/^\(conns=.*\)/\1/p' "$T/restart.out" | tail -1) \
+	    $(awk -v n=$n '{ t[NR] = $1; o[NR] = $2 } END {
+		for (i = 1; i <= NR; i++) {
+			for (j = i; j <= NR && t[j] - t[i] <= 1000; j++) ;
+			if (o[j - 1] - o[i] > peak) peak = o[j - 1] - o[i]
+			if (!all && o[i] >= n) all = t[i]
+		}
+		printf "peak_reconnects_per_s=%d seconds_to_all=%.1f\n", peak,
+		    all / 1000 }' "$T/opened.tsv")
+}
+
 mkdir -p "$OUT"
 : > "$OUT/results.txt"
 {
@@ -209,5 +277,5 @@ mkdir -p "$OUT"
 	echo "kernel=$(uname -r) sqlite=$(sqlite3 --version | cut -d' ' -f1) lighttpd=$(lighttpd -v 2>&1 | sed -n 's#.*lighttpd/\([^ ]*\).*#\1#p' | head -1) nginx=$(nginx -v 2>&1 | sed 's#.*/##') nchan=$(dpkg-query -W -f='${Version}' libnginx-mod-nchan) php=$(php-fpm8.2 -v | head -1 | cut -d' ' -f2)"
 } > "$OUT/machine.txt"
 start_all
-for s in ${SCENARIOS:-latency fanout cgi writer backlog}; do s_$s; done
+for s in ${SCENARIOS:-latency fanout cgi writer backlog restart}; do s_$s; done
 say "done: $OUT/results.txt"
