@@ -205,13 +205,17 @@ cgi_serve(const struct config *cfg)
 	    getenv("QUERY_STRING"), getenv("HTTP_LAST_EVENT_ID"));
 	request_cors(&req, getenv("HTTP_ORIGIN"),
 	    getenv("HTTP_ACCESS_CONTROL_REQUEST_METHOD"));
+	page = status == 200 ? status_wanted(cfg->status_path,
+	    getenv("REQUEST_URI"), getenv("QUERY_STRING")) : STATUS_NONE;
+	if (status == 200 && page == STATUS_NONE)
+		status = request_auth(&req, getenv("SSE_PRIVATE"),
+		    cfg->private_, getenv("REMOTE_USER"));
 	if (status != 200) {
 		stream_reject(status, &req, &cfg->stream, &l.out);
 		flush_out(&l.out);
 		goto out;
 	}
-	if ((page = status_wanted(cfg->status_path, getenv("REQUEST_URI"),
-	    getenv("QUERY_STRING"))) != STATUS_NONE) {
+	if (page != STATUS_NONE) {
 		/* One stream a process: only the database has a status. */
 		struct status_db db;
 
@@ -236,6 +240,7 @@ cgi_serve(const struct config *cfg)
 	if (flush_out(&l.out) == 0 && rc == STREAM_OPEN)
 		run(&l);
 out:
+	stream_release(&l.s);
 	follow_release(&l.f);
 	batch_release(&l.b);
 	buf_release(&l.out);

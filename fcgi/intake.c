@@ -50,7 +50,7 @@ content_length(char **envp)
 
 /* Read one request; NULL if the peer sent nothing usable (fd closed). */
 static struct intake_done *
-read_request(int fd, const char *status_path)
+read_request(int fd, const struct intake *in)
 {
 	/* Each read, as a backstop; intake_expire() bounds the whole. */
 	struct timeval tv = { INTAKE_DEADLINE_MS / 1000, 0 };
@@ -85,8 +85,14 @@ read_request(int fd, const char *status_path)
 	request_cors(&d->req, FCGX_GetParam("HTTP_ORIGIN", r.envp),
 	    FCGX_GetParam("HTTP_ACCESS_CONTROL_REQUEST_METHOD", r.envp));
 	if (d->status == 200)
-		d->status_page = status_wanted(status_path, FCGX_GetParam(
+		d->status_page = status_wanted(in->status_path, FCGX_GetParam(
 		    "REQUEST_URI", r.envp), FCGX_GetParam("QUERY_STRING",
+		    r.envp));
+	/* The status page is the web server's to guard (conf/); a stream
+	 * on a private endpoint needs its signed-in user. */
+	if (d->status == 200 && d->status_page == STATUS_NONE)
+		d->status = request_auth(&d->req, FCGX_GetParam("SSE_PRIVATE",
+		    r.envp), in->private_, FCGX_GetParam("REMOTE_USER",
 		    r.envp));
 	/* A GET or HEAD with a body is refused unread: nobody waits for it
 	 * to arrive. Any other method is refused anyway. */
@@ -129,7 +135,7 @@ worker(void *arg)
 		w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		w->deadline = clock_ms() + INTAKE_DEADLINE_MS;
 		pthread_mutex_unlock(&in->lock);
-		d = read_request(fd, in->status_path);
+		d = read_request(fd, in);
 		pthread_mutex_lock(&in->lock);
 		if (w->fd != -1)
 			close(w->fd);
@@ -140,12 +146,14 @@ worker(void *arg)
 }
 
 int
-intake_start(struct intake *in, int nthreads, const char *status_path)
+intake_start(struct intake *in, int nthreads, const char *status_path,
+    int private_)
 {
 	int i;
 
 	memset(in, 0, sizeof(*in));
 	in->status_path = status_path;
+	in->private_ = private_;
 	pthread_mutex_init(&in->lock, NULL);
 	pthread_cond_init(&in->more, NULL);
 	if ((in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)

@@ -51,13 +51,15 @@ struct intake {
 	int		 wake_fd;	/* eventfd the server polls */
 	int		 stopping;
 	const char	*status_path;	/* SSE_STATUS_PATH, borrowed */
+	int		 private_;	/* SSE_PRIVATE of the process */
 	int		 nthreads;
 	struct intake_worker workers[4];
 };
 
 /* Start nthreads (1-4) workers; status_path is SSE_STATUS_PATH (borrowed,
  * "" for none). Returns 0, or -1 with errno. */
-int	intake_start(struct intake *in, int nthreads, const char *status_path);
+int	intake_start(struct intake *in, int nthreads, const char *status_path,
+	    int private_);
 /* Stop the workers; close every fd still queued; free what was not taken. */
 void	intake_stop(struct intake *in);
 /* 1 when another connection may be queued. */

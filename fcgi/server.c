@@ -164,6 +164,7 @@ conn_close(struct server *sv, struct conn *c)
 	}
 	close(c->fd);	/* also removes it from the epoll set */
 	buf_release(&c->pending);
+	stream_release(&c->s);
 	c->closed = 1;
 	c->next = sv->graveyard;
 	sv->graveyard = c;
@@ -722,7 +723,8 @@ setup(struct server *sv)
 	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1 ||
 	    timerfd_settime(sv->timer_fd, 0, &its, NULL) == -1)
 		return -1;
-	if (intake_start(&sv->intake, 2, sv->cfg->status_path) == -1)
+	if (intake_start(&sv->intake, 2, sv->cfg->status_path,
+	    sv->cfg->private_) == -1)
 		return -1;
 	fcntl(sv->listen_fd, F_SETFL, fcntl(sv->listen_fd, F_GETFL) |
 	    O_NONBLOCK);

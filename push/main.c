@@ -31,6 +31,7 @@ struct options {
 	const char	*event;
 	const char	*data;
 	const char	*simulate;
+	const char	*to;		/* --to: a private event's audience */
 	int		 batch, follow, prune, quiet, busy_ms;
 	int64_t		 keep, max_age;
 	int64_t		 rate, count, seed;
@@ -45,7 +46,7 @@ usage(int status)
 
 	fprintf(f,
 "usage: %s [-q] [-d db] symbol price\n"
-"       %s [-q] [-d db] -e event -m data|-\n"
+"       %s [-q] [-d db] -e event -m data|- [--to audience]\n"
 "       %s [-q] [-d db] -b < lines\n"
 "       %s [-q] [-d db] -f < lines\n"
 "       %s [-d db] --prune [--keep n] [--max-age duration]\n"
@@ -54,10 +55,13 @@ usage(int status)
 "  -d, --db PATH          database (default: $SSE_DB, else %s)\n"
 "  -e, --event NAME       event name for a generic event\n"
 "  -m, --data TEXT        its payload; may span lines; - reads stdin\n"
+"      --to NAME          private: only streams of that user, or of users\n"
+"                           granted NAME (table grants), receive it\n"
 "  -b, --batch            one event per line from stdin, all or nothing:\n"
 "                           SYMBOL PRICE\n"
 "                           {\"symbol\":\"AAPL\",\"price\":189.51}\n"
 "                           {\"event\":\"NAME\",\"data\":\"TEXT\"}\n"
+"                           {\"event\":..,\"data\":..,\"to\":\"NAME\"}\n"
 "  -f, --follow           the same lines, each committed as it arrives, for a\n"
 "                           feed piped in; a bad line is skipped and named\n"
 "      --prune            delete old events (with --keep and/or --max-age)\n"
@@ -153,7 +157,7 @@ static void
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_PRUNE = 256, OPT_KEEP, OPT_MAXAGE, OPT_SIM, OPT_RATE,
-	    OPT_COUNT, OPT_SEED };
+	    OPT_COUNT, OPT_SEED, OPT_TO };
 	static const struct option longopts[] = {
 		{ "db",		  required_argument, NULL, 'd' },
 		{ "event",	  required_argument, NULL, 'e' },
@@ -168,6 +172,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "rate",	  required_argument, NULL, OPT_RATE },
 		{ "count",	  required_argument, NULL, OPT_COUNT },
 		{ "seed",	  required_argument, NULL, OPT_SEED },
+		{ "to",		  required_argument, NULL, OPT_TO },
 		{ "quiet",	  no_argument,	     NULL, 'q' },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
@@ -193,6 +198,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_RATE: o->rate = parse_count(optarg, "--rate"); break;
 		case OPT_COUNT: o->count = parse_count(optarg, "--count"); break;
 		case OPT_SEED: o->seed = parse_count(optarg, "--seed"); break;
+		case OPT_TO: o->to = optarg; break;
 		case 't':
 			o->busy_ms = (int)parse_count(optarg, "--busy-timeout");
 			break;
@@ -439,7 +445,7 @@ run_single(struct store *st, struct ingest *in, const struct options *o,
 			die(EXIT_DBERR, "out of memory");
 		if ((rc = ingest_begin(in)) == STORE_OK)
 			rc = finish_one(in, ingest_event(in, o->event,
-			    data.data ? data.data : "", data.len));
+			    data.data ? data.data : "", data.len, o->to));
 	} else if ((rc = ingest_begin(in)) == STORE_OK)
 		rc = finish_one(in, ingest_price(in, argv[0], argv[1]));
 	buf_release(&data);
@@ -477,7 +483,7 @@ main(int argc, char **argv)
 		usage(EXIT_USAGE);
 	if (o.follow && (o.batch || o.prune))
 		usage(EXIT_USAGE);
-	if (o.event == NULL && o.data != NULL)
+	if (o.event == NULL && (o.data != NULL || o.to != NULL))
 		usage(EXIT_USAGE);
 
 	if ((rc = store_open(&st, o.db, 0, o.busy_ms)) != STORE_OK)

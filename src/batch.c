@@ -1,4 +1,5 @@
 /* batch.c - rows read once and framed once for every stream. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,11 @@ add_row(void *ctx, const struct row *r)
 		f->has_symbol = 1;
 		f->symbol[0] = '\0';
 	}
+	/* A name too long to be one we wrote matches no stream: still private. */
+	f->has_audience = r->audience != NULL;
+	if (f->has_audience)
+		snprintf(f->audience, sizeof(f->audience), "%s",
+		    strlen(r->audience) <= AUDIENCE_MAX ? r->audience : "");
 	b->last = r->id;
 	b->n++;
 	if (b->text.len >= b->max_bytes) {

@@ -22,6 +22,8 @@ struct frame {
 	size_t	 off, len;		/* into batch.text */
 	int	 has_symbol;
 	char	 symbol[SYMBOL_MAX + 1];
+	int	 has_audience;		/* a private event */
+	char	 audience[AUDIENCE_MAX + 1];
 };
 
 struct batch {

@@ -86,6 +86,18 @@ static const struct setting {
 	  "Unset (the default), there is none.\n"
 	  "Let only trusted addresses reach it: the files in\n.Pa conf/\n"
 	  "allow 127.0.0.1 and ::1." },
+	{ "SSE_PRIVATE", K_INT, offsetof(struct config, private_),
+	  0, 1, "0", NULL, 0, NULL,
+	  "1: only signed-in users (REMOTE_USER), with their own events",
+	  "1 makes the endpoint private: the web server must sign the user in\n"
+	  "(Basic, mod_auth_openidc, auth_request ...) and pass\n"
+	  ".Ev REMOTE_USER ;\n"
+	  "a request without one gets 401, never a public stream.\n"
+	  "The stream then carries the public events and those sent to the\n"
+	  "user or to an audience the table\n.Dq grants\ngives the user.\n"
+	  "0 streams public events only.\n"
+	  "A web server can set it per location: a FastCGI parameter or CGI\n"
+	  "variable\n.Ev SSE_PRIVATE\nin the request overrides the process's." },
 	{ "SSE_CORS_ORIGINS", K_CORS, offsetof(struct config, stream.cors),
 	  0, 0, "", NULL, 0, NULL,
 	  "origins allowed to read the stream, or *",

@@ -23,6 +23,7 @@ struct config {
 	int			 max_streams;	/* SSE_MAX_STREAMS (sse-fcgi) */
 	int			 batch_rows;	/* SSE_BATCH_ROWS */
 	const char		*status_path;	/* SSE_STATUS_PATH; "": none */
+	int			 private_;	/* SSE_PRIVATE */
 };
 
 /* Fill in every default. */

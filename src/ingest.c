@@ -139,7 +139,7 @@ insert_price(struct ingest *in, const char *symbol, const char *price,
 	p = stpcpy(p, change);
 	p = stpcpy(p, "}");
 	return store_insert(in->store, "price", symbol, price, data,
-	    (size_t)(p - data), id);
+	    (size_t)(p - data), NULL, id);
 }
 
 
@@ -172,7 +172,7 @@ ingest_price(struct ingest *in, const char *symbol, const char *price)
 
 int
 ingest_event(struct ingest *in, const char *event, const char *data,
-    size_t len)
+    size_t len, const char *to)
 {
 	const char *why;
 	int64_t id = 0;
@@ -180,7 +180,8 @@ ingest_event(struct ingest *in, const char *event, const char *data,
 	int rc;
 
 	if ((why = validate_event(event)) != NULL ||
-	    (why = validate_data(data, len)) != NULL)
+	    (why = validate_data(data, len)) != NULL ||
+	    (to != NULL && (why = validate_audience(to)) != NULL))
 		return invalid(in, "", why);
 	if (in->check_only)
 		return STORE_OK;
@@ -195,15 +196,15 @@ ingest_event(struct ingest *in, const char *event, const char *data,
 		if (buf_append(&in->data, &c, 1) == -1)
 			return invalid(in, "", "out of memory");
 	}
-	rc = store_insert_event(in->store, event,
-	    in->data.data ? in->data.data : "", in->data.len, &id);
+	rc = store_insert(in->store, event, NULL, NULL,
+	    in->data.data ? in->data.data : "", in->data.len, to, &id);
 	return inserted(in, rc, id);
 }
 
 static int
 json_line(struct ingest *in, const char *line, size_t len)
 {
-	const struct jsonl_pair *ev, *data, *sym, *price;
+	const struct jsonl_pair *ev, *data, *sym, *price, *to;
 	const char *why;
 	int i;
 
@@ -212,14 +213,18 @@ json_line(struct ingest *in, const char *line, size_t len)
 	for (i = 0; i < in->json.n; i++) {
 		const char *k = in->json.pair[i].key;
 		if (strcmp(k, "event") != 0 && strcmp(k, "data") != 0 &&
-		    strcmp(k, "symbol") != 0 && strcmp(k, "price") != 0)
+		    strcmp(k, "symbol") != 0 && strcmp(k, "price") != 0 &&
+		    strcmp(k, "to") != 0)
 			return invalid(in, "bad JSON", "unknown key (use event, "
-			    "data, symbol, price)");
+			    "data, symbol, price, to)");
 	}
 	ev = jsonl_get(&in->json, "event");
 	data = jsonl_get(&in->json, "data");
 	sym = jsonl_get(&in->json, "symbol");
 	price = jsonl_get(&in->json, "price");
+	to = jsonl_get(&in->json, "to");
+	if (to != NULL && (!to->is_string || strlen(to->val) != to->val_len))
+		return invalid(in, "bad JSON", "\"to\" must be a string");
 	if (ev != NULL && !ev->is_string)
 		return invalid(in, "bad JSON", "event must be a string");
 	if (sym != NULL || price != NULL) {
@@ -229,6 +234,9 @@ json_line(struct ingest *in, const char *line, size_t len)
 		if (data != NULL || (ev != NULL && strcmp(ev->val, "price")))
 			return invalid(in, "bad JSON", "a price takes no "
 			    "\"data\" and no other event name");
+		if (to != NULL)
+			return invalid(in, "bad JSON", "prices are public: "
+			    "\"to\" is for other events");
 		return ingest_price(in, sym->val, price->val);
 	}
 	if (ev == NULL || data == NULL || !data->is_string)
@@ -236,7 +244,8 @@ json_line(struct ingest *in, const char *line, size_t len)
 		    "\"data\" (strings)");
 	if (strlen(ev->val) != ev->val_len)
 		return invalid(in, "", "event name holds a NUL byte");
-	return ingest_event(in, ev->val, data->val, data->val_len);
+	return ingest_event(in, ev->val, data->val, data->val_len,
+	    to != NULL ? to->val : NULL);
 }
 
 int

@@ -7,6 +7,7 @@
  *   {"symbol":"AAPL","price":189.51}     the same as JSON
  *   {"event":"NAME","data":"TEXT"}       any other event; "\n" in TEXT
  *                                        makes a multi-line payload
+ *   {"event":..,"data":..,"to":"alice"}  a private one, for that audience
  *   blank lines and lines starting with '#' are skipped.
  */
 #ifndef INGEST_H
@@ -63,10 +64,12 @@ void	ingest_rollback(struct ingest *in);
 int	ingest_price(struct ingest *in, const char *symbol, const char *price);
 /*
  * Insert a generic event. CR and CRLF in data become LF, so the stored
- * payload is what EventSource hands the page. Same returns.
+ * payload is what EventSource hands the page. to (NULL: public) makes it
+ * private to that audience (a user, or a name users hold grants for).
+ * Same returns.
  */
 int	ingest_event(struct ingest *in, const char *event, const char *data,
-	    size_t len);
+	    size_t len, const char *to);
 /* Parse and insert one batch line (without its LF). Same returns. */
 int	ingest_line(struct ingest *in, const char *line, size_t len);
 

@@ -171,3 +171,25 @@ request_cors(struct request *r, const char *origin, const char *method)
 	copy_header(r->origin, sizeof(r->origin), origin);
 	copy_header(r->preflight, sizeof(r->preflight), method);
 }
+
+int
+request_auth(struct request *r, const char *private_flag, int dflt,
+    const char *user)
+{
+	r->private_ = private_flag != NULL ? strcmp(private_flag, "0") != 0 :
+	    dflt;
+	r->user[0] = '\0';
+	if (!r->private_)
+		return 200;
+	if (user == NULL || user[0] == '\0') {
+		r->error = "this stream is private: the web server must sign "
+		    "the user in (REMOTE_USER)";
+		return 401;
+	}
+	if (validate_audience(user) != NULL) {
+		r->error = "the user name cannot be an audience";
+		return 403;
+	}
+	strcpy(r->user, user);
+	return 200;
+}

@@ -25,6 +25,8 @@ struct request {
 	const char	*error;		/* reason for a 400 (static string) */
 	char		 origin[CORS_ORIGIN_MAX + 1];	/* "" if absent */
 	char		 preflight[16];	/* Access-Control-Request-Method */
+	int		 private_;	/* a private endpoint (SSE_PRIVATE) */
+	char		 user[AUDIENCE_MAX + 1];	/* REMOTE_USER; "" none */
 };
 
 /*
@@ -40,6 +42,17 @@ int	request_parse(struct request *r, const char *method, const char *query,
 /* Keep the Origin and Access-Control-Request-Method headers (either may be
  * NULL); a value too long to be one is dropped. */
 void	request_cors(struct request *r, const char *origin, const char *method);
+
+/*
+ * Who is asking, on a private endpoint: private_flag is the request's
+ * SSE_PRIVATE ("0" public, anything else private; NULL: dflt), user the
+ * REMOTE_USER the web server authenticated. Returns 200; 401 when a private
+ * endpoint has no user (the web server let an anonymous request through:
+ * never a silent public stream); 403 when the name cannot be an audience.
+ * A public endpoint ignores the user: it streams public events only.
+ */
+int	request_auth(struct request *r, const char *private_flag, int dflt,
+	    const char *user);
 
 /* 1 when the stream should carry this row: non-price events always pass. */
 int	request_wants(const struct request *r, const char *symbol);

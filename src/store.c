@@ -231,8 +231,8 @@ open_reader(struct store *s, const char *path, int busy_ms)
 }
 
 static const char *const query_sql[STORE_Q_COUNT] = {
-	[STORE_Q_READ_AFTER] = "SELECT id, event, symbol, data FROM events"
-	    " WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[STORE_Q_READ_AFTER] = "SELECT id, event, symbol, data, audience"
+	    " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[STORE_Q_BOUNDS] = "SELECT (SELECT min(id) FROM events),"
 	    " (SELECT seq FROM sqlite_sequence WHERE name = 'events')",
 	[STORE_Q_VERSION] = "PRAGMA data_version",
@@ -241,8 +241,10 @@ static const char *const query_sql[STORE_Q_COUNT] = {
 	[STORE_Q_LAST_PRICE] = "SELECT price FROM events WHERE symbol = ?1"
 	    " ORDER BY id DESC LIMIT 1",
 	[STORE_Q_NEWEST_TS] = "SELECT ts FROM events ORDER BY id DESC LIMIT 1",
-	[STORE_Q_INSERT] = "INSERT INTO events (ts, event, symbol, price, data)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STORE_Q_GRANTS] = "SELECT audience FROM grants WHERE user = ?1"
+	    " ORDER BY audience LIMIT ?2",
+	[STORE_Q_INSERT] = "INSERT INTO events (ts, event, symbol, price, data,"
+	    " audience) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
 /*
@@ -342,6 +344,7 @@ store_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
 		r.symbol = (const char *)sqlite3_column_text(st, 2);
 		r.data = (const char *)sqlite3_column_text(st, 3);
 		r.data_len = (size_t)sqlite3_column_bytes(st, 3);
+		r.audience = (const char *)sqlite3_column_text(st, 4);
 		if (r.event == NULL)
 			r.event = "message";
 		if (r.data == NULL)
@@ -530,7 +533,8 @@ step_insert(struct store *s, sqlite3_stmt *st, int64_t *id)
 
 int
 store_insert(struct store *s, const char *event, const char *symbol,
-    const char *price, const char *data, size_t len, int64_t *id)
+    const char *price, const char *data, size_t len, const char *audience,
+    int64_t *id)
 {
 	sqlite3_stmt *st = query(s, STORE_Q_INSERT);
 	char ts[32];
@@ -543,6 +547,7 @@ store_insert(struct store *s, const char *event, const char *symbol,
 	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);	/* NULL: NULL */
 	sqlite3_bind_text(st, 4, price, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, data, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, audience, -1, SQLITE_STATIC);
 	return step_insert(s, st, id);
 }
 
@@ -550,7 +555,32 @@ int
 store_insert_event(struct store *s, const char *event, const char *data,
     size_t len, int64_t *id)
 {
-	return store_insert(s, event, NULL, NULL, data, len, id);
+	return store_insert(s, event, NULL, NULL, data, len, NULL, id);
+}
+
+int
+store_grants(struct store *s, const char *user, int limit, store_name_fn fn,
+    void *ctx)
+{
+	sqlite3_stmt *st = query(s, STORE_Q_GRANTS);
+	const char *name;
+	int rc, n = 0;
+
+	if (st == NULL)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((name = (const char *)sqlite3_column_text(st, 0)) == NULL)
+			continue;
+		n++;
+		if (fn(ctx, name) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? n : fail(s, rc, "cannot read grants");
 }
 
 int

@@ -37,6 +37,7 @@ enum store_query {
 	STORE_Q_READ_END,
 	STORE_Q_LAST_PRICE,
 	STORE_Q_NEWEST_TS,
+	STORE_Q_GRANTS,
 	STORE_Q_INSERT,
 	STORE_Q_COUNT
 };
@@ -55,6 +56,7 @@ struct row {
 	const char	*symbol;	/* NULL unless event is "price" */
 	const char	*data;
 	size_t		 data_len;
+	const char	*audience;	/* NULL: a public event */
 };
 
 typedef int (*store_row_fn)(void *ctx, const struct row *r);
@@ -108,15 +110,24 @@ void	store_rollback(struct store *s);
 
 /*
  * Insert one row, stamped with the time now (UTC, milliseconds): event,
- * data as given, and symbol and price (NULL for none) for the rows whose
- * symbol filters apply to. The store checks nothing: the caller (ingest)
+ * data as given, symbol and price (NULL for none) for the rows whose
+ * symbol filters apply to, and audience (NULL: public) for private ones. The store checks nothing: the caller (ingest)
  * has. Sets *id.
  */
 int	store_insert(struct store *s, const char *event, const char *symbol,
-	    const char *price, const char *data, size_t len, int64_t *id);
+	    const char *price, const char *data, size_t len,
+	    const char *audience, int64_t *id);
 /* store_insert() without symbol and price. */
 int	store_insert_event(struct store *s, const char *event,
 	    const char *data, size_t len, int64_t *id);
+/*
+ * Call fn for each audience user holds a grant for (table grants), up to
+ * limit of them; fn returning non-zero stops early. Returns how many, or a
+ * STORE_* code.
+ */
+typedef int (*store_name_fn)(void *ctx, const char *name);
+int	store_grants(struct store *s, const char *user, int limit,
+	    store_name_fn fn, void *ctx);
 /*
  * The price of the newest row for symbol, copied into out; *found is 0 if
  * there is none. out is "" if there is none, or if it does not fit.

@@ -1,5 +1,6 @@
 /* stream.c - one client's event stream, for CGI and FastCGI alike. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sse.h"
@@ -29,6 +30,12 @@ stream_reject(int status, const struct request *r,
 		cors_headers(&cfg->cors, r->origin, out);
 		buf_appends(out, "Content-Type: text/plain; charset=utf-8\r\n"
 		    "\r\nmethod not allowed: use GET\n");
+	} else if (status == 401 || status == 403) {
+		buf_appends(out, status == 401 ? "Status: 401 Unauthorized\r\n" :
+		    "Status: 403 Forbidden\r\n");
+		cors_headers(&cfg->cors, r->origin, out);
+		buf_printf(out, "Content-Type: text/plain; charset=utf-8\r\n"
+		    "\r\n%s\n", r->error ? r->error : "not allowed");
 	} else {
 		buf_appends(out, "Status: 400 Bad Request\r\n");
 		cors_headers(&cfg->cors, r->origin, out);
@@ -58,6 +65,54 @@ reset(struct stream *s, struct buf *out, const char *reason, int64_t id,
 	s->cursor = s->sent_id = id;
 }
 
+static int
+add_grant(void *ctx, const char *name)
+{
+	struct stream *s = ctx;
+
+	if (strlen(name) > AUDIENCE_MAX)
+		return 0;	/* cannot match an audience we wrote */
+	strcpy(s->grants[s->ngrants++], name);
+	return s->ngrants == STREAM_GRANTS_MAX;
+}
+
+/* A private stream's audiences besides its user: read once, at the start. */
+static int
+load_grants(struct stream *s, struct store *st)
+{
+	int rc;
+
+	if ((s->grants = calloc(STREAM_GRANTS_MAX, sizeof(*s->grants))) == NULL)
+		return STORE_ERR;
+	rc = store_grants(st, s->req.user, STREAM_GRANTS_MAX, add_grant, s);
+	return rc < 0 ? rc : STORE_OK;
+}
+
+void
+stream_release(struct stream *s)
+{
+	free(s->grants);
+	s->grants = NULL;
+	s->ngrants = 0;
+}
+
+int
+stream_hears(const struct stream *s, const char *audience)
+{
+	int i;
+
+	if (audience == NULL)
+		return 1;
+	if (!s->req.private_ || audience[0] == '\0')
+		return 0;
+	if (strcmp(audience, s->req.user) == 0)
+		return 1;
+	for (i = 0; i < s->ngrants; i++)
+		if (strcmp(audience, s->grants[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 stream_begin(struct stream *s, const struct request *req,
     const struct stream_cfg *cfg, struct store *st, struct buf *out)
@@ -71,6 +126,8 @@ stream_begin(struct stream *s, const struct request *req,
 		head_sse(cfg, req, out);
 		return STREAM_DONE;
 	}
+	if (req->private_ && (rc = load_grants(s, st)) != STORE_OK)
+		return rc;
 	if ((rc = store_bounds(st, &oldest, &newest)) != STORE_OK)
 		return rc;
 	head_sse(cfg, req, out);
@@ -107,6 +164,8 @@ stream_take(struct stream *s, const struct batch *b, struct buf *out)
 			continue;
 		if (f->has_symbol && !request_wants(&s->req, f->symbol))
 			continue;
+		if (f->has_audience && !stream_hears(s, f->audience))
+			continue;	/* the cursor still moves past it */
 		buf_append(out, b->text.data + f->off, f->len);
 		s->sent_id = f->id;
 		n++;

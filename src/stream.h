@@ -35,7 +35,11 @@ struct stream {
 	int64_t		 end_at;	/* ms: the end of its life */
 	int64_t		 beat_at;	/* ms: a heartbeat is due */
 	int		 heartbeat_ms;
+	char		(*grants)[AUDIENCE_MAX + 1];	/* private: the user's */
+	int		 ngrants;
 };
+
+#define STREAM_GRANTS_MAX	32	/* audiences one user may hold */
 
 /* The head and body of a response that is not a stream: 400, 405, or the
  * answer to an OPTIONS preflight (204, 403; 405 when CORS is off). */
@@ -50,11 +54,17 @@ void	stream_turn_away(const struct stream_cfg *cfg, const struct request *r,
  * for GET, the opening frames: retry, a comment, then either the cursor
  * primed to the newest id (no cursor given) or an "event: reset" when the
  * cursor is below what pruning left or above the newest id ever written.
- * Returns STREAM_OPEN, STREAM_DONE (HEAD) or a STORE_* code (out untouched:
- * the caller turns the client away).
+ * A private stream also reads its user's grants. Returns STREAM_OPEN,
+ * STREAM_DONE (HEAD) or a STORE_* code (out untouched: the caller turns
+ * the client away). Release it with stream_release() either way.
  */
 int	stream_begin(struct stream *s, const struct request *req,
 	    const struct stream_cfg *cfg, struct store *st, struct buf *out);
+
+/* Free what stream_begin() took (a private stream's grants). */
+void	stream_release(struct stream *s);
+/* 1 when this stream may carry a row for audience (NULL: public). */
+int	stream_hears(const struct stream *s, const char *audience);
 
 /*
  * Append the frames of b this stream has not seen and wants, and move the

@@ -53,6 +53,25 @@ validate_event(const char *s)
 }
 
 const char *
+validate_audience(const char *s)
+{
+	const unsigned char *p;
+	size_t len;
+
+	if (s == NULL || s[0] == '\0')
+		return "audience is empty";
+	len = strlen(s);
+	if (len > AUDIENCE_MAX)
+		return "audience is longer than 64 bytes";
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "audience holds a control character";
+	if (!utf8_valid(s, len))
+		return "audience is not valid UTF-8";
+	return NULL;
+}
+
+const char *
 validate_data(const char *s, size_t len)
 {
 	if (len > DATA_MAX)

@@ -15,6 +15,11 @@
 const char	*validate_symbol(const char *s);
 /* 1 to SSE_EVENT_MAX bytes of UTF-8, no CR/LF/NUL; not "price" or "reset". */
 const char	*validate_event(const char *s);
+#define AUDIENCE_MAX	64		/* bytes of an audience or user name */
+
+/* 1 to AUDIENCE_MAX bytes of UTF-8 without control characters: a user
+ * name (REMOTE_USER) or a name events are sent to. */
+const char	*validate_audience(const char *s);
 /* Valid UTF-8, no NUL, at most DATA_MAX bytes. */
 const char	*validate_data(const char *s, size_t len);
 /* 1 when s[0..len) is well-formed UTF-8: no overlongs, no surrogates. */

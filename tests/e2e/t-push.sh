@@ -10,7 +10,7 @@ check "price is TEXT, not a float" [ "$(q "SELECT typeof(price) FROM events WHER
 "$BUILD/sse-push" -q -d "$DB" AAPL 189.60
 check "payload carries price and change" [ "$(q "SELECT data FROM events WHERE id=2")" = '{"symbol":"AAPL","price":189.60,"change":0.05}' ]
 check "WAL mode" [ "$(q "PRAGMA journal_mode")" = wal ]
-check "schema version 1" [ "$(q "PRAGMA user_version")" = 1 ]
+check "schema version 2" [ "$(q "PRAGMA user_version")" = 2 ]
 check "latest_prices view" [ "$(q "SELECT symbol||' '||price FROM latest_prices")" = "AAPL 189.60" ]
 
 SSE_DB=$DB "$BUILD/sse-push" -q -e alert -m "$(printf 'disk\r\nfull')"

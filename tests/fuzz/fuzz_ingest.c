@@ -33,13 +33,17 @@ check_last(void)
 	sqlite3_stmt *q;
 	const char *data;
 
-	sqlite3_prepare_v2(st.db, "SELECT event, data FROM events ORDER BY id"
-	    " DESC LIMIT 1", -1, &q, NULL);
+	sqlite3_prepare_v2(st.db, "SELECT event, data, audience FROM events"
+	    " ORDER BY id DESC LIMIT 1", -1, &q, NULL);
 	if (sqlite3_step(q) != SQLITE_ROW)
 		abort();
 	data = (const char *)sqlite3_column_text(q, 1);
 	if (!utf8_valid(data, strlen(data)) || strchr(data, '\r') ||
 	    !sse_field_safe((const char *)sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0)))
+		abort();
+	/* A private event's audience is one a stream's user could be. */
+	if (sqlite3_column_type(q, 2) != SQLITE_NULL &&
+	    validate_audience((const char *)sqlite3_column_text(q, 2)) != NULL)
 		abort();
 	sqlite3_finalize(q);
 }

@@ -106,6 +106,14 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	check_cors(&r, lei, method);
 	check_status(method, query);
+	/* The third part as REMOTE_USER on a private endpoint: a stream only
+	 * for a name that could be an audience, kept exactly. */
+	st = request_auth(&r, "1", 0, lei);
+	if (st == 200 && (validate_audience(lei) != NULL ||
+	    strcmp(r.user, lei) != 0))
+		abort();
+	if (st != 200 && st != 401 && st != 403)
+		abort();
 	free(buf);
 	return 0;
 }

@@ -40,6 +40,17 @@ static const struct {
 	{ "{\"symbol\":\"AAPL\",\"price\":\"189.51\"}", STORE_OK, 1 },
 	{ "{\"event\":\"price\",\"symbol\":\"AAPL\",\"price\":1}", STORE_OK, 1 },
 	{ "{\"event\":\"alert\",\"data\":\"a\\nb\"}", STORE_OK, 1 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"alice\"}", STORE_OK, 1 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"alice@example.com\"}",
+	  STORE_OK, 1 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"\"}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":5}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"a\\nb\"}", INGEST_INVALID, 0 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"a\\u0000b\"}",
+	  INGEST_INVALID, 0 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"12345678901234567890"
+	  "12345678901234567890123456789012345678901234567890\"}", INGEST_INVALID, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":1,\"to\":\"alice\"}", INGEST_INVALID, 0 },
 	{ "AAPL", INGEST_INVALID, 0 },
 	{ "AAPL 1 2", INGEST_INVALID, 0 },
 	{ "AAPL abc", INGEST_INVALID, 0 },
@@ -97,7 +108,7 @@ stored_data(int64_t id)
 
 START_TEST(test_line_ends_become_lf)
 {
-	ck_assert_int_eq(ingest_event(&in, "msg", "a\r\nb\rc\nd\r", 9),
+	ck_assert_int_eq(ingest_event(&in, "msg", "a\r\nb\rc\nd\r", 9, NULL),
 	    STORE_OK);
 	ck_assert_str_eq(stored_data(in.last_id), "a\nb\nc\nd\n");
 }

@@ -108,6 +108,35 @@ START_TEST(test_wants)
 }
 END_TEST
 
+/* Who may stream on a private endpoint, and what a public one ignores. */
+START_TEST(test_auth)
+{
+	struct request r;
+
+	request_parse(&r, "GET", "", NULL);
+	ck_assert_int_eq(request_auth(&r, NULL, 0, "alice"), 200);
+	ck_assert(!r.private_);
+	ck_assert_str_eq(r.user, "");		/* public: the user is not kept */
+	ck_assert_int_eq(request_auth(&r, NULL, 1, "alice"), 200);
+	ck_assert(r.private_);
+	ck_assert_str_eq(r.user, "alice");
+	ck_assert_int_eq(request_auth(&r, "1", 0, "bob"), 200);
+	ck_assert_str_eq(r.user, "bob");
+	ck_assert_int_eq(request_auth(&r, "0", 1, "bob"), 200);
+	ck_assert(!r.private_);
+	/* Anything but "0" is private: a typo fails closed. */
+	ck_assert_int_eq(request_auth(&r, "yes", 0, NULL), 401);
+	ck_assert_int_eq(request_auth(&r, "", 0, NULL), 401);
+	ck_assert_int_eq(request_auth(&r, NULL, 1, NULL), 401);
+	ck_assert_ptr_nonnull(r.error);
+	ck_assert_int_eq(request_auth(&r, NULL, 1, ""), 401);
+	ck_assert_int_eq(request_auth(&r, NULL, 1, "a\nb"), 403);
+	ck_assert_int_eq(request_auth(&r, NULL, 1, "12345678901234567890123456789"
+	    "012345678901234567890123456789012345678"), 403);
+	ck_assert_str_eq(r.user, "");
+}
+END_TEST
+
 Suite *
 request_suite(void)
 {
@@ -118,6 +147,7 @@ request_suite(void)
 	tcase_add_test(tc, test_too_many_symbols);
 	tcase_add_test(tc, test_long_query);
 	tcase_add_test(tc, test_wants);
+	tcase_add_test(tc, test_auth);
 	suite_add_tcase(s, tc);
 	return s;
 }

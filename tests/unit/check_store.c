@@ -82,7 +82,7 @@ START_TEST(test_insert_columns)
 	int found;
 	sqlite3_stmt *q;
 
-	ck_assert_int_eq(store_insert(&st, "price", "AAPL", "189.51", "{}", 2,
+	ck_assert_int_eq(store_insert(&st, "price", "AAPL", "189.51", "{}", 2, NULL,
 	    &id), STORE_OK);
 	ck_assert_int_eq(store_insert_event(&st, "note", "hi", 2, &id),
 	    STORE_OK);

@@ -49,7 +49,7 @@ add(int n)
 		snprintf(data, sizeof(data), "{\"symbol\":\"%s\",\"price\":1.5}",
 		    sym);
 		ck_assert_int_eq(store_insert(&wr, "price", sym, "1.5", data,
-		    strlen(data), &id), STORE_OK);
+		    strlen(data), NULL, &id), STORE_OK);
 	}
 }
 
@@ -359,6 +359,83 @@ START_TEST(test_deadlines)
 }
 END_TEST
 
+/* Private events: a public stream never carries them; a private one
+ * carries its user's and its grants', and the cursor passes the rest. */
+static void
+private_rows(void)
+{
+	int64_t id;
+	sqlite3 *db;
+
+	ck_assert_int_eq(store_insert(&wr, "news", NULL, NULL, "all", 3, NULL,
+	    &id), STORE_OK);				/* 1 */
+	ck_assert_int_eq(store_insert(&wr, "dm", NULL, NULL, "for-alice", 9,
+	    "alice", &id), STORE_OK);			/* 2 */
+	ck_assert_int_eq(store_insert(&wr, "dm", NULL, NULL, "for-bob", 7,
+	    "bob", &id), STORE_OK);			/* 3 */
+	ck_assert_int_eq(store_insert(&wr, "page", NULL, NULL, "for-ops", 7,
+	    "ops", &id), STORE_OK);			/* 4 */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO grants VALUES "
+	    "('alice', 'ops')", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+private_begin(struct stream *s, int private_, const char *user)
+{
+	struct request r;
+
+	ck_assert_int_eq(request_parse(&r, "GET", "", "0"), 200);
+	ck_assert_int_eq(request_auth(&r, NULL, private_, user), 200);
+	buf_clear(&out);
+	ck_assert_int_eq(stream_begin(s, &r, &cfg.stream, &rd, &out),
+	    STREAM_OPEN);
+}
+
+START_TEST(test_private)
+{
+	struct stream s;
+
+	private_rows();
+	private_begin(&s, 0, "alice");		/* a public endpoint */
+	ck_assert_int_eq(drain(&s), 1);
+	ck_assert_ptr_null(strstr(out.data, "for-"));
+	ck_assert_int_eq(s.cursor, 4);
+	buf_clear(&out);
+	stream_end(&s, &out);
+	ck_assert_str_eq(out.data, "id: 4\n\n");	/* past what it skipped */
+	stream_release(&s);
+
+	private_begin(&s, 1, "alice");
+	ck_assert_int_eq(drain(&s), 3);
+	ck_assert_ptr_nonnull(strstr(out.data, "data: for-alice\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "data: for-ops\n"));
+	ck_assert_ptr_null(strstr(out.data, "for-bob"));
+	stream_release(&s);
+
+	private_begin(&s, 1, "bob");
+	ck_assert_int_eq(drain(&s), 2);
+	ck_assert_ptr_nonnull(strstr(out.data, "data: for-bob\n"));
+	ck_assert_ptr_null(strstr(out.data, "for-alice"));
+	ck_assert_ptr_null(strstr(out.data, "for-ops"));
+	stream_release(&s);
+}
+END_TEST
+
+START_TEST(test_unauthorized_answer)
+{
+	struct request r;
+
+	request_parse(&r, "GET", "", NULL);
+	ck_assert_int_eq(request_auth(&r, "1", 0, NULL), 401);
+	stream_reject(401, &r, &cfg.stream, &out);
+	ck_assert_ptr_eq(strstr(out.data, "Status: 401 Unauthorized\r\n"),
+	    out.data);
+	ck_assert_ptr_null(strstr(out.data, "event-stream"));
+}
+END_TEST
+
 START_TEST(test_reject_and_turn_away)
 {
 	struct request r;
@@ -569,6 +646,8 @@ stream_suite(void)
 	tcase_add_test(tc, test_batch_byte_cap);
 	tcase_add_test(tc, test_replay_counts_full_batches);
 	tcase_add_test(tc, test_deadlines);
+	tcase_add_test(tc, test_private);
+	tcase_add_test(tc, test_unauthorized_answer);
 	tcase_add_test(tc, test_reject_and_turn_away);
 	tcase_add_test(tc, test_cors_off);
 	tcase_add_test(tc, test_cors_on);

@@ -84,6 +84,25 @@ START_TEST(test_data)
 }
 END_TEST
 
+static const struct {
+	const char *s;
+	int ok;
+} audiences[] = {
+	{ "alice", 1 }, { "alice@example.com", 1 }, { "CN=Alice Smith", 1 },
+	{ "\xc3\xa9milie", 1 }, { "ops", 1 },
+	{ "", 0 }, { "a\nb", 0 }, { "a\rb", 0 }, { "a\tb", 0 }, { "\x7f", 0 },
+	{ "\xc3", 0 }, { "\xed\xa0\x80", 0 }, { "\xff", 0 },
+	{ "1234567890123456789012345678901234567890123456789012345678901234", 1 },
+	{ "12345678901234567890123456789012345678901234567890123456789012345", 0 },
+};
+
+START_TEST(test_audience)
+{
+	ck_assert_msg((validate_audience(audiences[_i].s) == NULL) ==
+	    audiences[_i].ok, "'%s'", audiences[_i].s);
+}
+END_TEST
+
 Suite *
 validate_suite(void)
 {
@@ -96,6 +115,8 @@ validate_suite(void)
 	    sizeof(events) / sizeof(events[0]));
 	tcase_add_loop_test(tc, test_utf8, 0, sizeof(utf8) / sizeof(utf8[0]));
 	tcase_add_test(tc, test_data);
+	tcase_add_loop_test(tc, test_audience, 0,
+	    sizeof(audiences) / sizeof(audiences[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
