@@ -11,6 +11,7 @@ render() {
 	    -e "s#/usr/local/sbin#$BUILD#g" \
 	    -e "s#/usr/local/lib/cgi-bin#$T/cgi#g" \
 	    -e "s#/etc/ssl/sse/#$T/#g" \
+	    -e "s#/etc/sse/htpasswd#$T/htpasswd#g" \
 	    -e "s#127.0.0.1:9000#127.0.0.1:$FCGI_PORT#g" \
 	    -e "s#8080#$HTTP_PORT#g" -e "s#8443#$TLS_PORT#g" \
 	    "$TOP/conf/$1"
@@ -36,6 +37,9 @@ prepare() {
 	    -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
 	    -subj /CN=localhost \
 	    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
+	# Two users for the private streams, and a grant for one of them.
+	htpasswd -bcm "$T/htpasswd" alice alice-pw 2> /dev/null
+	htpasswd -bm "$T/htpasswd" bob bob-pw 2> /dev/null
 	BASE=http://127.0.0.1:$HTTP_PORT
 	TLS=https://127.0.0.1:$TLS_PORT
 }

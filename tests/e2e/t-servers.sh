@@ -7,6 +7,7 @@
 
 prepare
 push AAPL 1
+sqlite3 "$DB" "INSERT INTO grants VALUES ('alice', 'ops')"
 
 # scenario NAME URL: what every setup must do.
 scenario() {
@@ -59,6 +60,34 @@ status() {
 	check "$name: status page refused from 127.0.0.2 ($code)" sh -c "[ $code = 403 ] && ! grep -q database_ok '$T/st.out'"
 }
 
+# private NAME URL: real Basic auth in front of a private endpoint: the
+# server refuses strangers, and each user hears the public events, their
+# own, and their grants', never another's.
+private() {
+	local name=$1 url=$2 code tag=$RANDOM id
+	code=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$url")
+	check "$name private: no credentials, 401" [ "$code" = 401 ]
+	code=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' -u alice:wrong "$url")
+	check "$name private: a wrong password, 401" [ "$code" = 401 ]
+	stream pa "$url" -u alice:alice-pw
+	stream pb "$url" -u bob:bob-pw
+	wait_for 5 has pa ": ok"; wait_for 5 has pb ": ok"
+	"$BUILD/sse-push" -q -d "$DB" -e note -m "all-$tag"
+	"$BUILD/sse-push" -q -d "$DB" -e dm -m "alice-$tag" --to alice
+	"$BUILD/sse-push" -q -d "$DB" -e dm -m "bob-$tag" --to bob
+	id=$("$BUILD/sse-push" -d "$DB" -e page -m "ops-$tag" --to ops)
+	check "$name private: alice hears hers, ops (granted) and the public one" \
+	    wait_for 5 sh -c "grep -q '^data: all-$tag' '$T/pa.out' && grep -q '^data: alice-$tag' '$T/pa.out' && grep -q '^data: ops-$tag' '$T/pa.out'"
+	check "$name private: bob hears his and the public one" \
+	    wait_for 5 sh -c "grep -q '^data: all-$tag' '$T/pb.out' && grep -q '^data: bob-$tag' '$T/pb.out'"
+	check "$name private: neither hears the other's" \
+	    sh -c "! grep -q '^data: bob-$tag' '$T/pa.out' && ! grep -q '^data: alice-$tag' '$T/pb.out' && ! grep -q '^data: ops-$tag' '$T/pb.out'"
+	stop_stream pa; stop_stream pb
+	curl -s -N --max-time 2 -H "Last-Event-ID: $((id - 4))" "${url%-private}" > "$T/pub.out"
+	check "$name private: the public endpoint carries the public one only" \
+	    sh -c "grep -q '^data: all-$tag' '$T/pub.out' && ! grep -q -e '^data: alice-$tag' -e '^data: bob-$tag' -e '^data: ops-$tag' '$T/pub.out'"
+}
+
 # h2 NAME N URL [URL...]: N streams of the first URL on one HTTP/2
 # connection (h2c with prior knowledge for http:, ALPN for https:), after
 # any further URLs; each of three events must reach every stream once
@@ -95,6 +124,7 @@ echo "# apache + mod_proxy_fcgi (unix)"
 check "apache starts" start_apache apache-proxy-fcgi.conf &&
     scenario "apache proxy_fcgi unix" "$BASE/sse"
 status "apache proxy_fcgi unix" "$BASE/sse/status"
+private "apache proxy_fcgi unix" "$BASE/sse-private"
 h2 "apache proxy_fcgi h2 TLS" 6 "$TLS/sse"
 # Apache runs only 6 streams of a fresh connection at once and raises that
 # as requests finish, on its own schedule: 6 is what a page can count on.
@@ -140,6 +170,7 @@ stop_pidfile "$T/lighttpd.pid"
 echo "# nginx"
 check "nginx starts" start_nginx && scenario "nginx" "$BASE/sse"
 status "nginx" "$BASE/sse/status"
+private "nginx" "$BASE/sse-private"
 h2 "nginx h2 TLS" 10 "$TLS/sse"
 stop_pidfile "$T/nginx/nginx.pid"
 

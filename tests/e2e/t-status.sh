@@ -59,6 +59,20 @@ check "database gone: database_ok 0" wait_for 5 is database_ok 0
 check "... and counted" [ "$(val database_errors)" -ge 1 ]
 mv "$DB.away" "$DB"
 
+# A private endpoint reached without a signed-in user (the web server's
+# auth left out by mistake): 401, never a public stream.
+PPORT=$(port)
+SSE_DB=$DB "$BUILD/sse-fcgi" -l "127.0.0.1:$PPORT" 2> "$T/priv.log" &
+track $!
+wait_for 5 sh -c "ss -tln | grep -q ':$PPORT '"
+timeout 3 "$BUILD/fcgiraw" -p "$PPORT" -x SSE_PRIVATE=1 > "$T/p401.out" 2> /dev/null
+check "sse-fcgi, SSE_PRIVATE=1 per request, no REMOTE_USER: 401" grep -q "^Status: 401" "$T/p401.out"
+check "... no stream" sh -c "! grep -q '^: ok' '$T/p401.out'"
+timeout 2 "$BUILD/fcgiraw" -p "$PPORT" -x SSE_PRIVATE=1 -x REMOTE_USER=alice > "$T/p200.out" 2> /dev/null
+check "... with REMOTE_USER: a stream" grep -q "^: ok" "$T/p200.out"
+REQUEST_METHOD=GET SSE_PRIVATE=1 SSE_DB=$DB "$BUILD/sse.cgi" > "$T/c401.out"
+check "sse.cgi, SSE_PRIVATE=1, no REMOTE_USER: 401" grep -q "^Status: 401" "$T/c401.out"
+
 # sse.cgi, one stream a process: the database only.
 REQUEST_METHOD=GET REQUEST_URI=/live/status SSE_STATUS_PATH=/live/status \
     SSE_DB=$DB "$BUILD/sse.cgi" > "$T/st.out"

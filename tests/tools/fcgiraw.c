@@ -3,7 +3,7 @@
  * server might: its bytes optionally trickled, a body with any method.
  *
  *   fcgiraw -p PORT [-m METHOD] [-b BODY] [-L LAST-EVENT-ID] [-t MS] [-s S]
- *           [-u REQUEST-URI]
+ *           [-u REQUEST-URI] [-x NAME=VALUE]...
  *
  * -t sends the request one byte every MS milliseconds; -s waits S seconds
  * before reading the answer (a stalled reader). Prints what came
@@ -53,23 +53,28 @@ main(int argc, char **argv)
 	struct sockaddr_in sa;
 	unsigned char begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 }, in[4096];
 	char len[32];
-	int port = 0, gap = 0, stall = 0, ch, fd;
+	int port = 0, gap = 0, stall = 0, ch, fd, nextra = 0, i;
+	char *extra[8];
 	size_t sent = 0;
 	ssize_t n;
 	int64_t t0;
 
-	while ((ch = getopt(argc, argv, "p:m:b:L:t:s:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:m:b:L:t:s:u:x:")) != -1) {
 		switch (ch) {
 		case 'p': port = (int)strtol(optarg, NULL, 10); break;
 		case 'm': method = optarg; break;
 		case 'b': body = optarg; break;
 		case 'L': lei = optarg; break;
 		case 'u': uri = optarg; break;
+		case 'x':
+			if (nextra < 8 && strchr(optarg, '=') != NULL)
+				extra[nextra++] = optarg;
+			break;
 		case 's': stall = (int)strtol(optarg, NULL, 10); break;
 		case 't': gap = (int)strtol(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: fcgiraw -p port [-m method] "
-			    "[-b body] [-L id] [-t ms] [-s s] [-u uri]\n");
+			    "[-b body] [-L id] [-t ms] [-s s] [-u uri] [-x k=v]\n");
 			return 64;
 		}
 	}
@@ -85,6 +90,10 @@ main(int argc, char **argv)
 		param(&params, "CONTENT_LENGTH", len);
 	if (lei != NULL)
 		param(&params, "HTTP_LAST_EVENT_ID", lei);
+	for (i = 0; i < nextra; i++) {
+		*strchr(extra[i], '=') = '\0';
+		param(&params, extra[i], extra[i] + strlen(extra[i]) + 1);
+	}
 	record(&req, 1, begin, 8);		/* BEGIN_REQUEST, responder */
 	record(&req, 4, params.data, params.len);
 	record(&req, 4, NULL, 0);
