@@ -11,6 +11,15 @@ check "price is TEXT, not a float" [ "$(q "SELECT typeof(price) FROM events WHER
 check "payload carries price and change" [ "$(q "SELECT data FROM events WHERE id=2")" = '{"symbol":"AAPL","price":189.60,"change":0.05}' ]
 check "WAL mode" [ "$(q "PRAGMA journal_mode")" = wal ]
 check "schema version 2" [ "$(q "PRAGMA user_version")" = 2 ]
+# A version 1 database (before private events) is upgraded in place.
+V1=$T/v1.db
+{ cat "$TOP/schema/001-events.sql"; echo "PRAGMA user_version = 1;"
+  echo "INSERT INTO events (event, data) VALUES ('old', 'kept');"; } | sqlite3 "$V1"
+"$BUILD/sse-push" -q -d "$V1" -e dm -m hi --to alice
+check "schema 1 upgraded to 2 by the next push, its rows kept" [ "$(sqlite3 "$V1" "PRAGMA user_version; SELECT group_concat(event || ':' || coalesce(audience, '-'), ' ') FROM events")" = "$(printf '2\nold:- dm:alice')" ]
+check "... with the grants table" sqlite3 "$V1" "SELECT count(*) FROM grants"
+"$BUILD/sse-push" -q -d "$DB" -e dm -m x --to "$(printf 'a\tb')" 2> "$T/to.err"
+check "--to refuses a control character (exit 65)" [ $? = 65 ]
 check "latest_prices view" [ "$(q "SELECT symbol||' '||price FROM latest_prices")" = "AAPL 189.60" ]
 
 SSE_DB=$DB "$BUILD/sse-push" -q -e alert -m "$(printf 'disk\r\nfull')"
