@@ -67,13 +67,18 @@ render_streams(enum status_format f, const struct status *st, int64_t now_ms,
     struct buf *out)
 {
 	char name[64];
+	int64_t closed = st->left;
 	int i;
 
+	for (i = 0; i < END_COUNT; i++)
+		closed += st->ended[i];
 	metric(out, f, "uptime_seconds", "gauge", "seconds since start",
 	    (now_ms - st->start_ms) / 1000);
 	metric(out, f, "streams_open", "gauge", "streams open now", st->open);
 	metric(out, f, "streams_opened", "counter", "streams started",
 	    st->opened);
+	metric(out, f, "streams_closed", "counter",
+	    "streams ended, by the client or the server", closed);
 	metric(out, f, "streams_refused", "counter",
 	    "clients turned away with retry: (busy, no database)", st->refused);
 	metric(out, f, "streams_left", "counter", "streams the client ended",

@@ -30,6 +30,7 @@ check "... 15 events sent (5 to each)" [ "$(val events_sent)" = 15 ]
 check "... and their bytes" [ "$(val bytes_sent)" -gt 15 ]
 stop_stream s1
 check "a client leaves: counted" wait_for 5 is streams_left 1
+check "... as closed" [ "$(val streams_closed)" = 1 ]
 check "... two streams open" [ "$(val streams_open)" = 2 ]
 
 # A replay of 200 rows in batches of 50: the full batches count.

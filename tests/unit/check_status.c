@@ -70,6 +70,7 @@ START_TEST(test_text)
 	ck_assert_ptr_nonnull(strstr(out.data, "\nstreams_open             3\n"));
 	ck_assert_ptr_nonnull(strstr(out.data,
 	    "\nstreams_ended_lifetime   7\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\nstreams_closed           7\n"));
 	buf_release(&out);
 }
 END_TEST
