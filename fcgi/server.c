@@ -385,7 +385,11 @@ conn_start(struct server *sv, struct intake_done *d)
 	}
 	if (d->status_page != STATUS_NONE) {
 		struct status_db db;
+		struct conn *o;
 
+		sv->stat.buffered = 0;
+		for (o = sv->conns; o != NULL; o = o->next)
+			sv->stat.buffered += (int64_t)o->pending.len;
 		follow_status(&sv->f, &db);
 		status_render(d->status_page, &sv->stat, &db, clock_ms(),
 		    &sv->text);

@@ -75,6 +75,8 @@ render_streams(enum status_format f, const struct status *st, int64_t now_ms,
 	metric(out, f, "uptime_seconds", "gauge", "seconds since start",
 	    (now_ms - st->start_ms) / 1000);
 	metric(out, f, "streams_open", "gauge", "streams open now", st->open);
+	metric(out, f, "buffered_bytes", "gauge",
+	    "output held for streams whose clients read slowly", st->buffered);
 	metric(out, f, "streams_opened", "counter", "streams started",
 	    st->opened);
 	metric(out, f, "streams_closed", "counter",

@@ -29,6 +29,7 @@ struct status {
 	time_t		 started;	/* wall clock, for people */
 	int64_t		 start_ms;	/* clock_ms() at start */
 	int64_t		 open;		/* streams now */
+	int64_t		 buffered;	/* bytes written but not yet sent */
 	int64_t		 opened;	/* since start */
 	int64_t		 refused;	/* turned away: busy, no database */
 	int64_t		 left;		/* ended by the client */
