@@ -222,8 +222,8 @@ s_restart() {
 }
 
 restart_once() {
-	local sig=$1 n=$RESTART_N secs=30 from load pub old rc t0 t
-	local ev=$((RATE * 30))
+	local sig=$1 n=$RESTART_N from load pub old rc t0 t
+	local ev=$((RATE * 30))	# 30 s of events
 	say "7 restart: $n clients, the old sse-fcgi stopped with SIG$sig"
 	from=$(sqlite3 "$DB" "SELECT max(id) FROM events")
 	"$BUILD/sseload" -p "$HTTP" -u /sse -n $n -L "$from" -c $ev -t 120 -R \
