@@ -55,6 +55,14 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
+/*
+ * A deep listen queue: a web server that opens thousands of streams at once
+ * (a deploy, a reconnect storm) must find room while the loop accepts them;
+ * lighttpd answers 503 and disables the backend for a while when connect()
+ * meets a full queue. The kernel caps it at net.core.somaxconn.
+ */
+#define LISTEN_BACKLOG	4096
+
 static int
 listen_unix(const char *path)
 {
@@ -71,7 +79,7 @@ listen_unix(const char *path)
 	unlink(path);	/* a stale socket from an earlier run */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		die("cannot bind '%s': %s", path, strerror(errno));
-	if (listen(fd, 1024) == -1)
+	if (listen(fd, LISTEN_BACKLOG) == -1)
 		die("cannot listen on '%s': %s", path, strerror(errno));
 	return fd;
 }
@@ -109,7 +117,7 @@ listen_tcp(const char *addr)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 1024) == 0)
+		    listen(fd, LISTEN_BACKLOG) == 0)
 			break;
 		close(fd);
 		fd = -1;
