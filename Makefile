@@ -26,11 +26,14 @@ SANFLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 endif
 ALL_CPPFLAGS = -D_GNU_SOURCE -DSSE_VERSION='"$(VERSION)"' \
-             -DSSE_DEFAULT_DB='"$(DEFAULT_DB)"' -Isrc $(CPPFLAGS)
+             -DSSE_DEFAULT_DB='"$(DEFAULT_DB)"' -Isrc $(PQ_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS= $(LDFLAGS) $(SANFLAGS)
 
-SQLITE_LIBS= $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
+SQLITE_LIBS= $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3) \
+             $(PQ_LIBS)
+PQ_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS    = $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || echo -lpq)
 FCGI_LIBS  = $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
@@ -39,7 +42,7 @@ CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
              src/cors.c \
              src/jsonl.c src/ingest.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/follow.c \
-             src/config.c src/status.c \
+             src/config.c src/status.c src/store_pg.c \
              src/fcgirec.c src/simulate.c src/clock.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)
@@ -55,9 +58,12 @@ $(B)/core/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/core/schema.c: schema/embed.awk $(sort $(wildcard schema/[0-9]*.sql))
+SQL_SQLITE = $(sort $(wildcard schema/[0-9]*.sql))
+SQL_PG     = $(sort $(wildcard schema/pg/[0-9]*.sql))
+$(B)/core/schema.c: schema/embed.awk $(SQL_SQLITE) $(SQL_PG)
 	@mkdir -p $(@D)
-	awk -f schema/embed.awk $(sort $(wildcard schema/[0-9]*.sql)) > $@
+	awk -f schema/embed.awk $(SQL_SQLITE) > $@
+	awk -v name=store_pg_migrations -f schema/embed.awk $(SQL_PG) >> $@
 
 $(B)/core/schema.o: $(B)/core/schema.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<

@@ -166,7 +166,7 @@ run(struct loop *l)
 	stream_clock(&l->s, clock_ms(), cfg->heartbeat_s * 1000,
 	    (int64_t)config_lifetime(cfg, (unsigned)getpid() * 2654435761u) *
 	    1000);
-	if (follow_fd(&l->f) == -1)
+	if (!l->f.pg && follow_fd(&l->f) == -1)
 		fprintf(stderr, "sse.cgi: inotify unavailable: checking every "
 		    "%d ms\n", cfg->poll_ms);
 	/* The first look reads whatever the client has not seen. */

@@ -69,6 +69,7 @@ struct server {
 	struct batch	 hub, own;
 	int64_t		 hub_cursor;
 	int64_t		 next_sweep, last_log, last_accept_log;
+	unsigned	 watch_gen;	/* follow_generation() polled */
 	struct buf	 text;		/* scratch */
 	struct status	 stat;		/* the status page's counters */
 	struct conn	*conns;
@@ -490,6 +491,21 @@ arm_look(struct server *sv)
 	timerfd_settime(sv->look_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* A PostgreSQL follow reconnected: poll its new socket. The old one was
+ * closed, which took it out of the epoll set. */
+static void
+watch_sync(struct server *sv)
+{
+	int fd = follow_fd(&sv->f);
+
+	if (!sv->f.pg || follow_generation(&sv->f) == sv->watch_gen)
+		return;
+	sv->watch_gen = follow_generation(&sv->f);
+	if (fd != -1 && ep_add(sv, fd, EPOLLIN, &tag_watch) == -1)
+		logmsg("cannot poll the database connection: %s; checking "
+		    "every %d ms", strerror(errno), sv->cfg->poll_ms);
+}
+
 /* Look at the database: a new file ends every stream (each client comes
  * back and gets the reset a fresh stream_begin() decides); new rows go
  * out; a failed read is tried again at the next look. */
@@ -513,6 +529,7 @@ hub_look(struct server *sv)
 		log_db(sv);
 	else if (rc == FOLLOW_CHANGED && hub_refresh(sv) == STORE_OK)
 		follow_saw(&sv->f, v);
+	watch_sync(sv);
 }
 
 /* --- timers ------------------------------------------------------------- */
@@ -745,7 +762,9 @@ setup(struct server *sv)
 		sv->hub_cursor = sv->f.newest;
 	else
 		log_db(sv);
-	if (follow_fd(&sv->f) == -1)
+	if (sv->f.pg)
+		watch_sync(sv);
+	else if (follow_fd(&sv->f) == -1)
 		logmsg("inotify unavailable: checking every %d ms",
 		    sv->cfg->poll_ms);
 	else if (ep_add(sv, follow_fd(&sv->f), EPOLLIN, &tag_watch) == -1)

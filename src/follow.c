@@ -1,10 +1,12 @@
 /* follow.c - the database as a responder follows it (see follow.h). */
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "follow.h"
 #include "status.h"
+#include "store_pg.h"
 
 /* The longest gap of watch_recheck_ms(), kept while frames are unseen. */
 #define RECHECK_MAX_MS	32
@@ -15,6 +17,60 @@ forget(struct follow *f)
 	if (f->ready)
 		store_close(&f->st);
 	f->ready = 0;
+}
+
+/* Is row id missing because pruning took it (it is older than the
+ * oldest row left)? */
+static int
+prune_explains(struct follow *f, int64_t id)
+{
+	int64_t oldest, newest;
+
+	return store_bounds(&f->st, &oldest, &newest) == STORE_OK &&
+	    id < oldest;
+}
+
+/*
+ * PostgreSQL: connect, and decide whether the database is the one we
+ * followed before (its epoch, and the row we saw last still there as we saw
+ * it). *same is 1 when it is; the first connection takes its state as is.
+ */
+static int
+reopen_pg(struct follow *f, int *same)
+{
+	struct pg_state ps;
+	char ts[sizeof(f->seen_ts)];
+	int rc, found = 1;
+
+	*same = 0;
+	forget(f);
+	f->retry_at = f->now + FOLLOW_RETRY_MS;
+	if ((rc = store_open(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS))
+	    == STORE_OK && (rc = store_pg_state(&f->st, &ps)) == STORE_OK &&
+	    f->epoch[0] != '\0' && f->version > 0 && f->seen_ts[0] != '\0')
+		rc = store_pg_row_ts(&f->st, f->version, ts, sizeof(ts),
+		    &found);
+	if (rc != STORE_OK) {
+		store_close(&f->st);
+		return rc;
+	}
+	f->ready = 1;
+	f->generation++;
+	f->standby = ps.standby;
+	/* A row we streamed that is gone or different, or fewer ids than we
+	 * saw: this history is not the one the clients have. A row merely
+	 * pruned is gone too; then only the epoch can tell. */
+	if (f->epoch[0] != '\0' && strcmp(f->epoch, ps.epoch) == 0 &&
+	    ps.newest >= f->version && (f->seen_ts[0] == '\0' ||
+	    (found && strcmp(ts, f->seen_ts) == 0) ||
+	    (!found && prune_explains(f, f->version)))) {
+		*same = 1;
+		return STORE_OK;
+	}
+	snprintf(f->epoch, sizeof(f->epoch), "%s", ps.epoch);
+	snprintf(f->seen_ts, sizeof(f->seen_ts), "%s", ps.newest_ts);
+	f->newest = f->version = ps.newest;
+	return STORE_OK;
 }
 
 /* Open the file path names now, and remember which file that is. */
@@ -56,6 +112,15 @@ follow_open(struct follow *f, const char *path, int poll_ms, int64_t now)
 	f->poll_ms = poll_ms;
 	f->poll_at = now + poll_ms;
 	f->recheck_at = -1;
+	f->now = now;
+	if (store_is_pg(path)) {
+		int same;
+
+		/* The LISTEN is part of the open: a commit after it wakes us. */
+		f->pg = 1;
+		f->w.fd = -1;
+		return reopen_pg(f, &same);
+	}
 	/* Before the database: a commit after our first read must wake us. */
 	watch_open(&f->w, path);
 	return reopen(f);
@@ -73,7 +138,23 @@ follow_release(struct follow *f)
 int
 follow_fd(const struct follow *f)
 {
+	if (f->pg)
+		return f->ready ? store_pg_socket(&f->st) : -1;
 	return f->w.fd;
+}
+
+unsigned
+follow_generation(const struct follow *f)
+{
+	return f->generation;
+}
+
+/* The timer's interval: a standby never hears NOTIFY. */
+static int
+poll_interval(const struct follow *f)
+{
+	return f->pg && f->standby && f->poll_ms > STORE_PG_STANDBY_POLL_MS ?
+	    STORE_PG_STANDBY_POLL_MS : f->poll_ms;
 }
 
 const char *
@@ -85,6 +166,8 @@ follow_errmsg(const struct follow *f)
 int64_t
 follow_deadline(const struct follow *f)
 {
+	if (f->again)
+		return 1;	/* at once: a time long past */
 	return f->recheck_at >= 0 && f->recheck_at < f->poll_at ?
 	    f->recheck_at : f->poll_at;
 }
@@ -92,7 +175,14 @@ follow_deadline(const struct follow *f)
 int
 follow_wake(struct follow *f, int64_t now)
 {
-	int bits = watch_read(&f->w);
+	int bits;
+
+	f->now = now;
+	if (f->pg) {
+		/* A notification, or a lost connection: look either way. */
+		return f->ready && store_pg_drain(&f->st) != 0;
+	}
+	bits = watch_read(&f->w);
 
 	if (bits & WATCH_FRAMES)
 		f->unseen_until = now + FOLLOW_UNSEEN_MS;
@@ -111,6 +201,11 @@ follow_due(struct follow *f, int64_t now)
 {
 	int look = 0, d;
 
+	f->now = now;
+	if (f->again) {
+		f->again = 0;
+		look = 1;
+	}
 	if (f->recheck_at >= 0 && now >= f->recheck_at) {
 		d = watch_recheck_ms(++f->step);
 		if (d < 0 && now < f->unseen_until)
@@ -119,7 +214,7 @@ follow_due(struct follow *f, int64_t now)
 		look = 1;
 	}
 	if (now >= f->poll_at) {
-		f->poll_at = now + f->poll_ms;
+		f->poll_at = now + poll_interval(f);
 		look = 1;
 	}
 	return look;
@@ -135,10 +230,50 @@ replaced(const struct follow *f)
 	    sb.st_ino != f->ino;
 }
 
+/* PostgreSQL: reconnect if lost (not too often), then read sse_state. */
+static int
+look_pg(struct follow *f, int64_t *v)
+{
+	struct pg_state ps;
+	int rc, same;
+
+	if (!f->ready) {
+		if (f->now < f->retry_at)
+			return STORE_IO;	/* still lost: say so, cheaply */
+		if ((rc = reopen_pg(f, &same)) != STORE_OK)
+			return rc;
+		if (!same)
+			return FOLLOW_REPLACED;
+	}
+	if ((rc = store_pg_state(&f->st, &ps)) != STORE_OK) {
+		if (rc == STORE_IO)
+			forget(f);	/* lost: the next look reconnects */
+		return rc;
+	}
+	f->again = store_pg_drain(&f->st) > 0;
+	if (strcmp(ps.epoch, f->epoch) != 0 || ps.newest < f->version) {
+		snprintf(f->epoch, sizeof(f->epoch), "%s", ps.epoch);
+		snprintf(f->seen_ts, sizeof(f->seen_ts), "%s", ps.newest_ts);
+		f->newest = f->version = ps.newest;
+		return FOLLOW_REPLACED;
+	}
+	if (ps.standby != f->standby) {
+		f->standby = ps.standby;	/* promoted: LISTEN now works */
+		if (!f->standby && (rc = store_pg_listen(&f->st)) != STORE_OK)
+			return rc;
+	}
+	*v = ps.newest;
+	snprintf(f->look_ts, sizeof(f->look_ts), "%s", ps.newest_ts);
+	return ps.newest != f->version ? FOLLOW_CHANGED : FOLLOW_NONE;
+}
+
 int
 follow_look(struct follow *f, int64_t *v)
 {
 	int rc;
+
+	if (f->pg)
+		return look_pg(f, v);
 
 	if (!f->ready) {
 		if ((rc = reopen(f)) != STORE_OK)
@@ -161,6 +296,12 @@ follow_saw(struct follow *f, int64_t v)
 {
 	f->version = v;
 	f->unseen_until = 0;
+	if (f->pg) {
+		snprintf(f->seen_ts, sizeof(f->seen_ts), "%s", f->look_ts);
+		/* Notifications that came in while the rows were read. */
+		if (f->ready && store_pg_drain(&f->st) > 0)
+			f->again = 1;
+	}
 }
 
 void

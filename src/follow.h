@@ -16,6 +16,16 @@
  * so a read that failed (a lock) is tried again at the next look.
  * Times are milliseconds of the caller's clock, passed in, so tests drive
  * the schedule without sleeping.
+ *
+ * A postgresql:// database is followed the same way with other means: its
+ * connection LISTENs (follow_fd() is its socket, and changes when it
+ * reconnects: follow_generation() says so); a NOTIFY is a hint to look now,
+ * the timer looks every poll_ms, and every STORE_PG_STANDBY_POLL_MS on a
+ * standby, where NOTIFY is never delivered. A look reads sse_state: a new
+ * epoch, or history that went back (a lagging standby promoted, a restore),
+ * is a replaced database. A lost connection is retried at most every
+ * FOLLOW_RETRY_MS; the streams wait meanwhile, and resume exactly when it
+ * comes back.
  */
 #ifndef FOLLOW_H
 #define FOLLOW_H
@@ -31,6 +41,8 @@
 #define FOLLOW_BUSY_MS		20
 /* How long frames without a visible commit keep the rechecks going. */
 #define FOLLOW_UNSEEN_MS	10000
+/* PostgreSQL: the least time between two attempts to reconnect. */
+#define FOLLOW_RETRY_MS		1000
 
 enum follow_result {
 	FOLLOW_NONE	= 0,	/* nothing new */
@@ -53,6 +65,16 @@ struct follow {
 	int64_t		 recheck_at;	/* the next look after a wake; -1 none */
 	int		 step;		/* of watch_recheck_ms() */
 	int64_t		 unseen_until;	/* keep rechecking until then */
+	/* PostgreSQL only: */
+	int		 pg;		/* path is a postgresql:// URL */
+	int		 standby;	/* connected to a hot standby */
+	int		 again;		/* a NOTIFY came in during a query */
+	unsigned	 generation;	/* connections made so far */
+	int64_t		 now;		/* the last time we were told */
+	int64_t		 retry_at;	/* the next reconnect, if lost */
+	char		 epoch[64];	/* sse_state.epoch when first opened */
+	char		 seen_ts[32];	/* ts of row 'version' */
+	char		 look_ts[32];	/* ts of the newest row at the last look */
 };
 
 /*
@@ -63,8 +85,12 @@ struct follow {
 int	follow_open(struct follow *f, const char *path, int poll_ms,
 	    int64_t now);
 void	follow_release(struct follow *f);
-/* The inotify descriptor to poll, or -1 (then only the timers look). */
+/* The inotify descriptor (or PostgreSQL socket) to poll, or -1 (then only
+ * the timers look). */
 int	follow_fd(const struct follow *f);
+/* Changes whenever follow_fd() names a new connection, even one that got
+ * the same descriptor number: poll it anew. */
+unsigned follow_generation(const struct follow *f);
 const char *follow_errmsg(const struct follow *f);
 
 /* The moment the next look is due if nothing wakes us. */

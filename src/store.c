@@ -9,15 +9,23 @@
 
 #include "buf.h"
 #include "store.h"
+#include "store_pg.h"
 
 /* Generated from schema/NNN-*.sql: migration i takes user_version i to i+1. */
 extern const char *const store_migrations[];
-extern const int store_migration_count;
+extern const int store_migrations_count;
 
 int
 store_schema_version(void)
 {
-	return store_migration_count;
+	return store_migrations_count;
+}
+
+int
+store_is_pg(const char *path)
+{
+	return strncmp(path, "postgresql://", 13) == 0 ||
+	    strncmp(path, "postgres://", 11) == 0;
 }
 
 const char *
@@ -97,7 +105,7 @@ too_new(struct store *s, int v)
 {
 	seterr(s, "database schema version %d is newer than this build "
 	    "understands (%d): upgrade sse-push and the responders", v,
-	    store_migration_count);
+	    store_migrations_count);
 	return STORE_SCHEMA;
 }
 
@@ -112,19 +120,19 @@ migrate(struct store *s)
 		return rc;
 	if ((rc = user_version(s, &v)) != STORE_OK)
 		goto out;
-	if (v > store_migration_count) {
+	if (v > store_migrations_count) {
 		rc = too_new(s, v);
 		goto out;
 	}
-	for (i = v; i < store_migration_count; i++) {
+	for (i = v; i < store_migrations_count; i++) {
 		if ((rc = exec(s, store_migrations[i], "cannot create schema"))
 		    != STORE_OK)
 			goto out;
 	}
-	if (v < store_migration_count) {
+	if (v < store_migrations_count) {
 		buf_init(&sql);
 		rc = buf_printf(&sql, "PRAGMA user_version = %d",
-		    store_migration_count) == -1 ? STORE_ERR :
+		    store_migrations_count) == -1 ? STORE_ERR :
 		    exec(s, sql.data, "cannot set schema version");
 		buf_release(&sql);
 		if (rc != STORE_OK)
@@ -152,7 +160,7 @@ open_versioned(struct store *s, const char *path, int oflags, int busy_ms,
 	sqlite3_busy_timeout(s->db, busy_ms);
 	if ((rc = user_version(s, v)) != STORE_OK)
 		return rc;
-	return *v > store_migration_count ? too_new(s, *v) : STORE_OK;
+	return *v > store_migrations_count ? too_new(s, *v) : STORE_OK;
 }
 
 /* Anyone may switch a database out of WAL with the sqlite3 shell; readers
@@ -196,7 +204,7 @@ open_writer(struct store *s, const char *path, int busy_ms)
 		return rc;
 	if ((rc = ensure_wal(s)) != STORE_OK)
 		return rc;
-	if (v == store_migration_count)
+	if (v == store_migrations_count)
 		return STORE_OK;	/* current: no write lock needed */
 	return migrate(s);
 }
@@ -221,10 +229,10 @@ open_reader(struct store *s, const char *path, int busy_ms)
 	if ((rc = open_versioned(s, path, SQLITE_OPEN_READONLY, busy_ms, &v))
 	    != STORE_OK)
 		return rc;
-	if (v < store_migration_count) {
+	if (v < store_migrations_count) {
 		seterr(s, "database schema version %d is older than %d: run "
 		    "sse-push once to create or upgrade it", v,
-		    store_migration_count);
+		    store_migrations_count);
 		return STORE_SCHEMA;
 	}
 	return STORE_OK;
@@ -290,6 +298,11 @@ store_open(struct store *s, const char *path, int flags, int busy_ms)
 	s->flags = flags;
 	if (busy_ms <= 0)
 		busy_ms = STORE_BUSY_MS;
+	if (store_is_pg(path)) {
+		if ((rc = pgstore_open(s, path, flags, busy_ms)) != STORE_OK)
+			pgstore_close(s);
+		return rc;	/* the URL may hold a password: not repeated */
+	}
 	rc = (flags & STORE_READONLY) ? open_reader(s, path, busy_ms) :
 	    open_writer(s, path, busy_ms);
 	/* "unable to open database file" on a read-only file system (SQLite
@@ -318,6 +331,7 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	pgstore_close(s);
 	for (q = 0; q < STORE_Q_COUNT; q++) {
 		sqlite3_finalize(s->q[q]);
 		s->q[q] = NULL;
@@ -330,10 +344,13 @@ int
 store_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
     void *ctx)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_READ_AFTER);
+	sqlite3_stmt *st;
 	struct row r;
 	int rc, n = 0;
 
+	if (s->pg != NULL)
+		return pgstore_read_after(s, after, limit, fn, ctx);
+	st = query(s, STORE_Q_READ_AFTER);
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_int64(st, 1, after);
@@ -363,9 +380,12 @@ store_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
 int
 store_bounds(struct store *s, int64_t *oldest, int64_t *newest)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_BOUNDS);
+	sqlite3_stmt *st;
 	int rc;
 
+	if (s->pg != NULL)
+		return pgstore_bounds(s, oldest, newest);
+	st = query(s, STORE_Q_BOUNDS);
 	if (st == NULL)
 		return STORE_ERR;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -399,11 +419,17 @@ parse_iso_ms(const char *ts)
 int
 store_newest_time(struct store *s, int64_t *epoch_ms)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_NEWEST_TS);
+	sqlite3_stmt *st;
+	char ts[32];
 	int rc;
 
 	*epoch_ms = -1;
-	if (st == NULL)
+	if (s->pg != NULL) {
+		if ((rc = pgstore_newest_ts(s, ts, sizeof(ts))) == STORE_OK)
+			*epoch_ms = parse_iso_ms(ts);
+		return rc;
+	}
+	if ((st = query(s, STORE_Q_NEWEST_TS)) == NULL)
 		return STORE_ERR;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*epoch_ms = parse_iso_ms((const char *)sqlite3_column_text(st,
@@ -433,6 +459,9 @@ store_read_span(struct store *s, int64_t after, int limit, store_row_fn fn,
 {
 	int rc, n;
 
+	if (s->pg != NULL)
+		return pgstore_read_span(s, after, limit, fn, ctx, oldest,
+		    newest);
 	/* A deferred BEGIN takes its snapshot at the first read below. */
 	if ((rc = step_once(s, STORE_Q_READ_BEGIN, "cannot begin read"))
 	    != STORE_OK)
@@ -450,9 +479,14 @@ store_read_span(struct store *s, int64_t after, int limit, store_row_fn fn,
 int
 store_data_version(struct store *s, int64_t *v)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_VERSION);
+	sqlite3_stmt *st;
+	int64_t oldest;
 	int rc;
 
+	/* PostgreSQL: the newest id, which every commit of rows moves. */
+	if (s->pg != NULL)
+		return pgstore_bounds(s, &oldest, v);
+	st = query(s, STORE_Q_VERSION);
 	if (st == NULL)
 		return STORE_ERR;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -469,6 +503,8 @@ store_begin(struct store *s)
 {
 	int rc;
 
+	if (s->pg != NULL)
+		return pgstore_begin(s);
 	/* IMMEDIATE takes the write lock up front, so the busy handler waits
 	 * for it instead of failing later on a read-to-write upgrade. */
 	rc = exec(s, "BEGIN IMMEDIATE", "cannot begin transaction");
@@ -478,12 +514,18 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
+	if (s->pg != NULL)
+		return pgstore_commit(s);
 	return exec(s, "COMMIT", "cannot commit");
 }
 
 void
 store_rollback(struct store *s)
 {
+	if (s->pg != NULL) {
+		pgstore_rollback(s);
+		return;
+	}
 	if (s->db != NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -536,12 +578,15 @@ store_insert(struct store *s, const char *event, const char *symbol,
     const char *price, const char *data, size_t len, const char *audience,
     int64_t *id)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_INSERT);
+	sqlite3_stmt *st;
 	char ts[32];
 
-	if (st == NULL)
-		return STORE_ERR;
 	now_iso(ts);
+	if (s->pg != NULL)
+		return pgstore_insert(s, ts, event, symbol, price, data, len,
+		    audience, id);
+	if ((st = query(s, STORE_Q_INSERT)) == NULL)
+		return STORE_ERR;
 	sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);	/* NULL: NULL */
@@ -562,10 +607,13 @@ int
 store_grants(struct store *s, const char *user, int limit, store_name_fn fn,
     void *ctx)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_GRANTS);
+	sqlite3_stmt *st;
 	const char *name;
 	int rc, n = 0;
 
+	if (s->pg != NULL)
+		return pgstore_grants(s, user, limit, fn, ctx);
+	st = query(s, STORE_Q_GRANTS);
 	if (st == NULL)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
@@ -587,10 +635,13 @@ int
 store_last_price(struct store *s, const char *symbol, char *out,
     size_t outsz, int *found)
 {
-	sqlite3_stmt *st = query(s, STORE_Q_LAST_PRICE);
+	sqlite3_stmt *st;
 	const char *p;
 	int rc;
 
+	if (s->pg != NULL)
+		return pgstore_last_price(s, symbol, out, outsz, found);
+	st = query(s, STORE_Q_LAST_PRICE);
 	*found = 0;
 	out[0] = '\0';
 	if (st == NULL)
@@ -632,6 +683,8 @@ store_prune(struct store *s, int64_t keep, int64_t max_age, int64_t *deleted)
 {
 	int rc;
 
+	if (s->pg != NULL)
+		return pgstore_prune(s, keep, max_age, deleted);
 	*deleted = 0;
 	if ((rc = store_begin(s)) != STORE_OK)
 		return rc;

@@ -1,6 +1,8 @@
 /*
- * store.h - the SQLite event table, as a generic table of events: what a
- * price is and how its change is computed belong to ingest. sse-push opens it read-write (creating
+ * store.h - the event table, as a generic table of events: what a
+ * price is and how its change is computed belong to ingest. It lives in an
+ * SQLite file, or in PostgreSQL when the path is a postgresql:// URL
+ * (store_pg.c, behind the same functions). sse-push opens it read-write (creating
  * and upgrading the schema); the responders open it read-only. Functions
  * return a STORE_* code and leave a message in store_errmsg(); they never
  * print or exit. A store belongs to one thread at a time.
@@ -42,7 +44,10 @@ enum store_query {
 	STORE_Q_COUNT
 };
 
+struct pgstore;
+
 struct store {
+	struct pgstore	*pg;		/* non-NULL: a PostgreSQL store */
 	sqlite3		*db;
 	sqlite3_stmt	*q[STORE_Q_COUNT];	/* NULL until first used */
 	int		 flags;
@@ -63,6 +68,8 @@ typedef int (*store_row_fn)(void *ctx, const struct row *r);
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
 int	store_schema_version(void);
+/* Does path name a PostgreSQL database (postgresql:// or postgres://)? */
+int	store_is_pg(const char *path);
 
 /*
  * Open path. Read-write creates the file and schema on first use, sets WAL

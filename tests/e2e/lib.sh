@@ -22,7 +22,12 @@ if [ -n "${SAN:-}" ]; then
 fi
 
 cleanup_processes() {
-	local pid
+	local pid f
+	# PostgreSQL (pg.sh): an immediate shutdown ends its backends too,
+	# which a plain kill of the postmaster would leave behind.
+	for f in "$T"/*/postmaster.pid; do
+		[ -f "$f" ] && kill -QUIT "$(head -1 "$f")" 2>/dev/null
+	done
 	if [ -f "$T/pids" ]; then
 		while read -r pid; do
 			kill "$pid" 2>/dev/null

@@ -1,0 +1,675 @@
+/* store_pg.c - the event table in PostgreSQL (see store_pg.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "store_pg.h"
+
+/* Generated from schema/pg/NNN-*.sql: migration i takes
+ * sse_state.schema_version from i to i+1. */
+extern const char *const store_pg_migrations[];
+extern const int store_pg_migrations_count;
+
+/* Migrations of concurrent writers wait for each other on this lock. */
+#define MIGRATE_LOCK	"SELECT pg_advisory_xact_lock(7365657375)"
+
+enum pg_query {
+	PQ_READ_AFTER,
+	PQ_SPAN,
+	PQ_BOUNDS,
+	PQ_NEWEST_TS,
+	PQ_STATE,
+	PQ_ROW_TS,
+	PQ_LAST_PRICE,
+	PQ_GRANTS,
+	PQ_INSERT,
+	PQ_COUNT
+};
+
+static const struct {
+	const char	*sql;
+	int		 nparams;
+} pg_sql[PQ_COUNT] = {
+	[PQ_READ_AFTER] = { "SELECT id, event, symbol, data, audience"
+	    " FROM events WHERE id > $1 ORDER BY id LIMIT $2", 2 },
+	/* One statement is one snapshot: every row carries the bounds it was
+	 * read with, and an empty read still returns them (id NULL). */
+	[PQ_SPAN] = { "SELECT b.oldest, b.newest, e.id, e.event, e.symbol,"
+	    " e.data, e.audience FROM (SELECT (SELECT min(id) FROM events)"
+	    " AS oldest, newest FROM sse_state) AS b LEFT JOIN LATERAL"
+	    " (SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2) AS e"
+	    " ON true ORDER BY e.id", 2 },
+	[PQ_BOUNDS] = { "SELECT (SELECT min(id) FROM events), newest"
+	    " FROM sse_state", 0 },
+	[PQ_NEWEST_TS] = { "SELECT ts FROM events ORDER BY id DESC LIMIT 1", 0 },
+	[PQ_STATE] = { "SELECT epoch, newest, (SELECT ts FROM events"
+	    " WHERE id = newest), pg_is_in_recovery() FROM sse_state", 0 },
+	[PQ_ROW_TS] = { "SELECT ts FROM events WHERE id = $1", 1 },
+	[PQ_LAST_PRICE] = { "SELECT price FROM events WHERE symbol = $1"
+	    " ORDER BY id DESC LIMIT 1", 1 },
+	[PQ_GRANTS] = { "SELECT audience FROM grants WHERE \"user\" = $1"
+	    " ORDER BY audience LIMIT $2", 2 },
+	[PQ_INSERT] = { "INSERT INTO events (ts, event, symbol, price, data,"
+	    " audience) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", 6 },
+};
+
+struct pgstore {
+	PGconn	*conn;
+	int	 prepared[PQ_COUNT];
+	int	 listening;
+};
+
+static void
+seterr(struct store *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+seterr(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+}
+
+/* libpq's messages end in a newline, sometimes two lines: keep the first. */
+static void
+seterr_pq(struct store *s, const char *what, const char *msg)
+{
+	size_t n = strcspn(msg, "\n");
+
+	seterr(s, "%s: %.*s", what, (int)n, msg);
+}
+
+/* Map a failure to a STORE_* code by its SQLSTATE (or the connection's
+ * state when there is none) and record what failed. */
+static int
+fail(struct store *s, PGresult *res, const char *what)
+{
+	PGconn *c = s->pg->conn;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+	    NULL;
+	int code = STORE_ERR;
+
+	seterr_pq(s, what, res && *PQresultErrorMessage(res) ?
+	    PQresultErrorMessage(res) : PQerrorMessage(c));
+	if (PQstatus(c) == CONNECTION_BAD)
+		code = STORE_IO;
+	else if (state == NULL)
+		code = STORE_ERR;
+	else if (strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0)
+		code = STORE_BUSY;	/* lock_timeout, serialization, deadlock */
+	else if (strcmp(state, "42501") == 0 || strcmp(state, "25006") == 0 ||
+	    strncmp(state, "28", 2) == 0)
+		code = STORE_ACCESS;
+	else if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0)
+		code = STORE_SCHEMA;
+	else if (strcmp(state, "53100") == 0)
+		code = STORE_FULL;
+	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
+	    strncmp(state, "58", 2) == 0)
+		code = STORE_IO;	/* connection, shutdown, system error */
+	PQclear(res);
+	return code;
+}
+
+/* Run sql (several statements allowed) that returns no rows. */
+static int
+exec(struct store *s, const char *sql, const char *what)
+{
+	PGresult *res = PQexec(s->pg->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		return fail(s, res, what);
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* Run query q with its text parameters; NULL with the error set and *rc
+ * its code if it failed. The caller clears the result. */
+static PGresult *
+run(struct store *s, enum pg_query q, const char *const *params,
+    const int *lengths, int *rc, const char *what)
+{
+	struct pgstore *p = s->pg;
+	char name[8];
+	PGresult *res;
+
+	snprintf(name, sizeof(name), "q%d", (int)q);
+	if (!p->prepared[q]) {
+		res = PQprepare(p->conn, name, pg_sql[q].sql, pg_sql[q].nparams,
+		    NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			*rc = fail(s, res, what);
+			return NULL;
+		}
+		PQclear(res);
+		p->prepared[q] = 1;
+	}
+	res = PQexecPrepared(p->conn, name, pg_sql[q].nparams, params, lengths,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*rc = fail(s, res, what);
+		return NULL;
+	}
+	*rc = STORE_OK;
+	return res;
+}
+
+static int64_t
+int_at(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 :
+	    strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static const char *
+text_at(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* sse_state's schema version; 0 if the table is not there yet. */
+static int
+schema_version(struct store *s, int *v)
+{
+	PGresult *res = PQexec(s->pg->conn,
+	    "SELECT to_regclass('sse_state') IS NOT NULL");
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		return fail(s, res, "cannot read schema");
+	*v = 0;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		PQclear(res);
+		return STORE_OK;
+	}
+	PQclear(res);
+	res = PQexec(s->pg->conn, "SELECT schema_version FROM sse_state");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		return fail(s, res, "cannot read schema");
+	*v = (int)int_at(res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+static int
+too_new(struct store *s, int v)
+{
+	seterr(s, "database schema version %d is newer than this build "
+	    "understands (%d): upgrade sse-push and the responders", v,
+	    store_pg_migrations_count);
+	return STORE_SCHEMA;
+}
+
+/* Bring the database up to the current schema in one transaction; writers
+ * starting together take turns on the advisory lock. */
+static int
+migrate(struct store *s)
+{
+	struct buf sql;
+	int v, rc, i;
+
+	if ((rc = exec(s, "BEGIN", "cannot begin")) != STORE_OK ||
+	    (rc = exec(s, MIGRATE_LOCK, "cannot lock schema")) != STORE_OK ||
+	    (rc = schema_version(s, &v)) != STORE_OK)
+		goto out;
+	if (v > store_pg_migrations_count) {
+		rc = too_new(s, v);
+		goto out;
+	}
+	for (i = v; i < store_pg_migrations_count; i++)
+		if ((rc = exec(s, store_pg_migrations[i],
+		    "cannot create schema")) != STORE_OK)
+			goto out;
+	if (v < store_pg_migrations_count) {
+		buf_init(&sql);
+		rc = buf_printf(&sql, "UPDATE sse_state SET schema_version = %d",
+		    store_pg_migrations_count) == -1 ? STORE_ERR :
+		    exec(s, sql.data, "cannot set schema version");
+		buf_release(&sql);
+		if (rc != STORE_OK)
+			goto out;
+	}
+	return exec(s, "COMMIT", "cannot commit schema");
+out:
+	pgstore_rollback(s);
+	return rc;
+}
+
+static int
+connect_to(struct store *s, const char *url)
+{
+	/* Ours first; expand_dbname makes the URL's own settings win. */
+	const char *const keys[] = { "connect_timeout", "keepalives_idle",
+	    "keepalives_interval", "keepalives_count",
+	    "fallback_application_name", "dbname", NULL };
+	const char *const vals[] = { "5", "10", "5", "3", "sse", url, NULL };
+	PGconn *c;
+
+	c = PQconnectdbParams(keys, vals, 1);
+	s->pg->conn = c;
+	if (c == NULL) {
+		seterr(s, "cannot connect: out of memory");
+		return STORE_ERR;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		seterr_pq(s, "cannot connect", PQerrorMessage(c));
+		/* Authentication and unknown databases are the user's to fix;
+		 * the rest (refused, timed out) may pass. */
+		return strstr(PQerrorMessage(c), "authentication") ||
+		    strstr(PQerrorMessage(c), "password") ? STORE_ACCESS :
+		    strstr(PQerrorMessage(c), "does not exist") ?
+		    STORE_MISSING : STORE_IO;
+	}
+	return STORE_OK;
+}
+
+int
+pgstore_open(struct store *s, const char *url, int flags, int busy_ms)
+{
+	char sql[64];
+	int rc, v;
+
+	if ((s->pg = calloc(1, sizeof(*s->pg))) == NULL) {
+		seterr(s, "out of memory");
+		return STORE_ERR;
+	}
+	if ((rc = connect_to(s, url)) != STORE_OK)
+		return rc;
+	/* The same time zone whatever the server's: ts is UTC text anyway,
+	 * and prune compares against it. */
+	if ((rc = exec(s, "SET TIME ZONE 'UTC'", "cannot set time zone"))
+	    != STORE_OK)
+		return rc;
+	if (!(flags & STORE_READONLY)) {
+		/* A writer waits busy_ms for another's lock, as with SQLite. */
+		snprintf(sql, sizeof(sql), "SET lock_timeout = %d", busy_ms);
+		if ((rc = exec(s, sql, "cannot set lock_timeout")) != STORE_OK)
+			return rc;
+		if ((rc = schema_version(s, &v)) != STORE_OK)
+			return rc;
+		if (v == store_pg_migrations_count)
+			return STORE_OK;
+		return migrate(s);
+	}
+	if ((rc = schema_version(s, &v)) != STORE_OK)
+		return rc;
+	if (v > store_pg_migrations_count)
+		return too_new(s, v);
+	if (v < store_pg_migrations_count) {
+		seterr(s, "database schema version %d is older than %d: run "
+		    "sse-push once to create or upgrade it", v,
+		    store_pg_migrations_count);
+		return STORE_SCHEMA;
+	}
+	if ((rc = store_pg_listen(s)) != STORE_OK)
+		return rc;
+	/* A responder never writes, whatever its role may do. */
+	return exec(s, "SET default_transaction_read_only = on",
+	    "cannot set read-only");
+}
+
+void
+pgstore_close(struct store *s)
+{
+	if (s->pg == NULL)
+		return;
+	PQfinish(s->pg->conn);
+	free(s->pg);
+	s->pg = NULL;
+}
+
+/* The rows of res from column first on (id, event, symbol, data,
+ * audience) to fn; returns how many it saw. */
+static int
+emit_rows(PGresult *res, int first, store_row_fn fn, void *ctx)
+{
+	struct row r;
+	int i, n = 0;
+
+	for (i = 0; i < PQntuples(res); i++) {
+		if (PQgetisnull(res, i, first))
+			continue;	/* a span with no rows */
+		r.id = int_at(res, i, first);
+		r.event = text_at(res, i, first + 1);
+		r.symbol = text_at(res, i, first + 2);
+		r.data = PQgetvalue(res, i, first + 3);
+		r.data_len = (size_t)PQgetlength(res, i, first + 3);
+		r.audience = text_at(res, i, first + 4);
+		if (r.event == NULL)
+			r.event = "message";
+		n++;
+		if (fn(ctx, &r) != 0)
+			break;
+	}
+	return n;
+}
+
+int
+pgstore_read_after(struct store *s, int64_t after, int limit,
+    store_row_fn fn, void *ctx)
+{
+	char a[24], l[16];
+	const char *params[] = { a, l };
+	PGresult *res;
+	int rc, n;
+
+	snprintf(a, sizeof(a), "%lld", (long long)after);
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((res = run(s, PQ_READ_AFTER, params, NULL, &rc,
+	    "cannot read events")) == NULL)
+		return rc;
+	n = emit_rows(res, 0, fn, ctx);
+	PQclear(res);
+	return n;
+}
+
+int
+pgstore_read_span(struct store *s, int64_t after, int limit,
+    store_row_fn fn, void *ctx, int64_t *oldest, int64_t *newest)
+{
+	char a[24], l[16];
+	const char *params[] = { a, l };
+	PGresult *res;
+	int rc, n;
+
+	snprintf(a, sizeof(a), "%lld", (long long)after);
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((res = run(s, PQ_SPAN, params, NULL, &rc, "cannot read events"))
+	    == NULL)
+		return rc;
+	if (PQntuples(res) < 1) {
+		PQclear(res);
+		seterr(s, "cannot read events: sse_state has no row");
+		return STORE_SCHEMA;
+	}
+	*newest = int_at(res, 0, 1);
+	*oldest = PQgetisnull(res, 0, 0) ? *newest + 1 : int_at(res, 0, 0);
+	n = emit_rows(res, 2, fn, ctx);
+	PQclear(res);
+	return n;
+}
+
+int
+pgstore_bounds(struct store *s, int64_t *oldest, int64_t *newest)
+{
+	PGresult *res;
+	int rc;
+
+	if ((res = run(s, PQ_BOUNDS, NULL, NULL, &rc, "cannot read bounds"))
+	    == NULL)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		seterr(s, "cannot read bounds: sse_state has no row");
+		return STORE_SCHEMA;
+	}
+	*newest = int_at(res, 0, 1);
+	*oldest = PQgetisnull(res, 0, 0) ? *newest + 1 : int_at(res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+/* Copy the first column of the first row of res into out ("" if none). */
+static void
+copy_first(PGresult *res, char *out, size_t outsz, int *found)
+{
+	const char *v = PQntuples(res) > 0 ? text_at(res, 0, 0) : NULL;
+
+	out[0] = '\0';
+	if (found != NULL)
+		*found = v != NULL;
+	if (v != NULL && strlen(v) < outsz)
+		strcpy(out, v);
+}
+
+int
+pgstore_newest_ts(struct store *s, char *ts, size_t tssz)
+{
+	PGresult *res;
+	int rc;
+
+	if ((res = run(s, PQ_NEWEST_TS, NULL, NULL, &rc,
+	    "cannot read the newest event")) == NULL)
+		return rc;
+	copy_first(res, ts, tssz, NULL);
+	PQclear(res);
+	return STORE_OK;
+}
+
+int
+pgstore_begin(struct store *s)
+{
+	/* No lock here: the id trigger's row lock on sse_state lines the
+	 * writers up at their first insert (schema/pg/001-events.sql). */
+	return exec(s, "BEGIN", "cannot begin transaction");
+}
+
+int
+pgstore_commit(struct store *s)
+{
+	PGresult *res = PQexec(s->pg->conn, "COMMIT");
+
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		return STORE_OK;
+	}
+	/* A connection lost during COMMIT leaves its outcome unknown. */
+	if (PQstatus(s->pg->conn) == CONNECTION_BAD) {
+		PQclear(res);
+		seterr(s, "connection lost during commit: the rows may or may "
+		    "not have been written");
+		return STORE_IO;
+	}
+	return fail(s, res, "cannot commit");
+}
+
+void
+pgstore_rollback(struct store *s)
+{
+	if (s->pg != NULL && s->pg->conn != NULL &&
+	    PQtransactionStatus(s->pg->conn) != PQTRANS_IDLE &&
+	    PQstatus(s->pg->conn) == CONNECTION_OK)
+		PQclear(PQexec(s->pg->conn, "ROLLBACK"));
+}
+
+int
+pgstore_insert(struct store *s, const char *ts, const char *event,
+    const char *symbol, const char *price, const char *data, size_t len,
+    const char *audience, int64_t *id)
+{
+	const char *params[] = { ts, event, symbol, price, data, audience };
+	int lengths[] = { 0, 0, 0, 0, (int)len, 0 };
+	PGresult *res;
+	int rc;
+
+	/* A text parameter ends at its NUL; ingest has refused NULs. */
+	if (memchr(data, '\0', len) != NULL) {
+		seterr(s, "cannot insert event: data holds a NUL byte");
+		return STORE_ERR;
+	}
+	if ((res = run(s, PQ_INSERT, params, lengths, &rc,
+	    "cannot insert event")) == NULL)
+		return rc;
+	*id = int_at(res, 0, 0);
+	PQclear(res);
+	return STORE_OK;
+}
+
+int
+pgstore_grants(struct store *s, const char *user, int limit,
+    store_name_fn fn, void *ctx)
+{
+	char l[16];
+	const char *params[] = { user, l };
+	PGresult *res;
+	int rc, i, n = 0;
+
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((res = run(s, PQ_GRANTS, params, NULL, &rc,
+	    "cannot read grants")) == NULL)
+		return rc;
+	for (i = 0; i < PQntuples(res); i++) {
+		n++;
+		if (fn(ctx, PQgetvalue(res, i, 0)) != 0)
+			break;
+	}
+	PQclear(res);
+	return n;
+}
+
+int
+pgstore_last_price(struct store *s, const char *symbol, char *out,
+    size_t outsz, int *found)
+{
+	const char *params[] = { symbol };
+	PGresult *res;
+	int rc;
+
+	*found = 0;
+	out[0] = '\0';
+	if ((res = run(s, PQ_LAST_PRICE, params, NULL, &rc,
+	    "cannot read previous price")) == NULL)
+		return rc;
+	copy_first(res, out, outsz, found);
+	PQclear(res);
+	return STORE_OK;
+}
+
+static int
+delete_where(struct store *s, const char *sql, int64_t arg, int64_t *n)
+{
+	char a[24];
+	const char *params[] = { a };
+	PGresult *res;
+
+	snprintf(a, sizeof(a), "%lld", (long long)arg);
+	res = PQexecParams(s->pg->conn, sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return fail(s, res, "cannot prune");
+	*n += strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return STORE_OK;
+}
+
+int
+pgstore_prune(struct store *s, int64_t keep, int64_t max_age,
+    int64_t *deleted)
+{
+	int rc;
+
+	*deleted = 0;
+	if ((rc = pgstore_begin(s)) != STORE_OK)
+		return rc;
+	if (keep >= 0 && (rc = delete_where(s,
+	    "DELETE FROM events WHERE id <= (SELECT id FROM events"
+	    " ORDER BY id DESC LIMIT 1 OFFSET $1)", keep, deleted)) != STORE_OK)
+		goto fail;
+	if (max_age >= 0 && (rc = delete_where(s,
+	    "DELETE FROM events WHERE ts < to_char((now() - make_interval("
+	    "secs => $1::bigint)) AT TIME ZONE 'UTC',"
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", max_age, deleted))
+	    != STORE_OK)
+		goto fail;
+	return pgstore_commit(s);
+fail:
+	pgstore_rollback(s);
+	return rc;
+}
+
+int
+store_pg_state(struct store *s, struct pg_state *st)
+{
+	PGresult *res;
+	const char *v;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((res = run(s, PQ_STATE, NULL, NULL, &rc, "cannot read sse_state"))
+	    == NULL)
+		return rc;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		seterr(s, "cannot read sse_state: it has no row");
+		return STORE_SCHEMA;
+	}
+	snprintf(st->epoch, sizeof(st->epoch), "%s", PQgetvalue(res, 0, 0));
+	st->newest = int_at(res, 0, 1);
+	if ((v = text_at(res, 0, 2)) != NULL)
+		snprintf(st->newest_ts, sizeof(st->newest_ts), "%s", v);
+	st->standby = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	PQclear(res);
+	return STORE_OK;
+}
+
+int
+store_pg_row_ts(struct store *s, int64_t id, char *ts, size_t tssz,
+    int *found)
+{
+	char a[24];
+	const char *params[] = { a };
+	PGresult *res;
+	int rc;
+
+	snprintf(a, sizeof(a), "%lld", (long long)id);
+	if ((res = run(s, PQ_ROW_TS, params, NULL, &rc, "cannot read a row"))
+	    == NULL)
+		return rc;
+	copy_first(res, ts, tssz, found);
+	PQclear(res);
+	return STORE_OK;
+}
+
+int
+store_pg_socket(const struct store *s)
+{
+	return s->pg != NULL && s->pg->conn != NULL ? PQsocket(s->pg->conn) :
+	    -1;
+}
+
+int
+store_pg_listen(struct store *s)
+{
+	PGresult *res;
+	int rc, standby;
+
+	if (s->pg->listening)
+		return STORE_OK;
+	res = PQexec(s->pg->conn, "SELECT pg_is_in_recovery()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		return fail(s, res, "cannot ask for recovery");
+	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (standby)
+		return STORE_OK;	/* "cannot execute LISTEN during recovery" */
+	if ((rc = exec(s, "LISTEN " STORE_PG_CHANNEL, "cannot listen"))
+	    != STORE_OK)
+		return rc;
+	s->pg->listening = 1;
+	return STORE_OK;
+}
+
+int
+store_pg_drain(struct store *s)
+{
+	PGnotify *n;
+	int got = 0;
+
+	if (!PQconsumeInput(s->pg->conn)) {
+		seterr_pq(s, "connection lost", PQerrorMessage(s->pg->conn));
+		return STORE_IO;
+	}
+	while ((n = PQnotifies(s->pg->conn)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
+}
