@@ -114,10 +114,17 @@ look(struct loop *l, int force)
 	int rc = follow_look(&l->f, &v), r;
 
 	if (rc == FOLLOW_REPLACED) {
-		/* A file nobody writes any more: ending brings the client
-		 * back to the new one, with its Last-Event-ID. */
+		/* A database nobody writes any more: a reset to the new one's
+		 * range, then the end brings the client back to it. */
+		int64_t oldest, newest;
+
 		fprintf(stderr, "sse.cgi: database '%s' was replaced: ending "
-		    "the stream\n", l->cfg->db);
+		    "the stream\n", l->f.pg ? "(postgresql)" : l->cfg->db);
+		if (l->f.ready && store_bounds(&l->f.st, &oldest, &newest) ==
+		    STORE_OK) {
+			stream_replaced(&l->s, oldest, newest, &l->out);
+			send_out(l, clock_ms());
+		}
 		return 1;
 	}
 	if (rc < 0)

@@ -480,6 +480,27 @@ drop_all(struct server *sv, int why)
 	}
 }
 
+/* Before the streams on a replaced database end: each gets a reset to the
+ * new one's range, so its client does not resume into other rows. */
+static void
+tell_replaced(struct server *sv)
+{
+	struct conn *c, *next;
+	int64_t oldest, newest;
+
+	if (!sv->f.ready || store_bounds(&sv->f.st, &oldest, &newest) !=
+	    STORE_OK)
+		return;
+	for (c = sv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!conn_streaming(c) || !c->counted)
+			continue;
+		buf_clear(&sv->text);
+		stream_replaced(&c->s, oldest, newest, &sv->text);
+		conn_send_text(sv, c);
+	}
+}
+
 /* Arm the look timer for the schedule's next deadline. */
 static void
 arm_look(struct server *sv)
@@ -518,7 +539,8 @@ hub_look(struct server *sv)
 	if (rc == FOLLOW_REPLACED) {
 		if (sv->nconns > 0)
 			logmsg("database '%s' was replaced: ending %d streams",
-			    sv->cfg->db, sv->nconns);
+			    sv->f.pg ? "(postgresql)" : sv->cfg->db, sv->nconns);
+		tell_replaced(sv);
 		drop_all(sv, END_REPLACED);
 		if (sv->f.ready) {
 			sv->hub_cursor = sv->f.newest;

@@ -146,6 +146,13 @@ stream_begin(struct stream *s, const struct request *req,
 	return STREAM_OPEN;
 }
 
+void
+stream_replaced(struct stream *s, int64_t oldest, int64_t newest,
+    struct buf *out)
+{
+	reset(s, out, "replaced", newest, oldest, newest);
+}
+
 int
 stream_take(struct stream *s, const struct batch *b, struct buf *out)
 {

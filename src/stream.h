@@ -76,6 +76,14 @@ int	stream_hears(const struct stream *s, const char *audience);
  * itself).
  */
 int	stream_take(struct stream *s, const struct batch *b, struct buf *out);
+/*
+ * The database under the stream is another one now (a new file, a new
+ * PostgreSQL epoch, a history that went back): append an "event: reset"
+ * ("replaced") with its range and move the cursor to its newest id, so the
+ * client starts over from there rather than resuming into other rows.
+ */
+void	stream_replaced(struct stream *s, int64_t oldest, int64_t newest,
+	    struct buf *out);
 /* 1 when the stream has caught up as many rows as one connection may; it
  * then ends at this batch boundary and the client resumes. */
 int	stream_replay_spent(const struct stream *s, const struct stream_cfg *cfg);

@@ -104,6 +104,12 @@ replace_db "$T/newer.db"
 check "replaced under open streams: they end (sse-fcgi)" wait_for 5 gone "$(cat "$T/nw1.pid")"
 check "replaced under open streams: they end (sse.cgi)" wait_for 5 gone "$(cat "$T/nw2.pid")"
 check "replacement is logged" grep -q "was replaced" "$T/external.log"
+# ... after a reset to the new range (id 2 of the old file is id 1 here):
+# resuming at 2 would skip the new file's second row.
+for n in nw1 nw2; do
+	check "replaced under open streams: $n got event: reset, its cursor the new newest" \
+	    grep -q '^data: {"reason":"replaced","oldest":1,"newest":1}$' "$T/$n.out"
+done
 
 # --- removed ------------------------------------------------------------------
 stream rm1 "$BASE/external/"
