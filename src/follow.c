@@ -19,6 +19,8 @@ forget(struct follow *f)
 	f->ready = 0;
 }
 
+static int poll_interval(const struct follow *);
+
 /* Is row id missing because pruning took it (it is older than the
  * oldest row left)? */
 static int
@@ -57,6 +59,8 @@ reopen_pg(struct follow *f, int *same)
 	f->ready = 1;
 	f->generation++;
 	f->standby = ps.standby;
+	if (f->poll_at > f->now + poll_interval(f))
+		f->poll_at = f->now + poll_interval(f);
 	/* A row we streamed that is gone or different, or fewer ids than we
 	 * saw: this history is not the one the clients have. A row merely
 	 * pruned is gone too; then only the epoch can tell. */

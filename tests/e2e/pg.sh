@@ -6,13 +6,10 @@
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 PG_SOCK=$T/pgsock
 
-as_pg() {
-	if [ "$(id -u)" = 0 ]; then
-		setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
-	else
-		"$@"
-	fi
-}
+# The command prefix that runs a program as the server's user.
+AS_PG=()
+[ "$(id -u)" = 0 ] && AS_PG=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+as_pg() { "${AS_PG[@]}" "$@"; }
 
 pg_dirs() {
 	mkdir -p "$T/$1" "$PG_SOCK"
@@ -25,7 +22,8 @@ pg_dirs() {
 pg_run() {
 	local name=$1 port=$2
 	# fsync off: the tests stop PostgreSQL, never the machine.
-	as_pg "$PG_BIN/postgres" -D "$T/$name" -k "$PG_SOCK" -p "$port" \
+	# Not through as_pg: $! must be the postmaster itself (setpriv execs).
+	"${AS_PG[@]}" "$PG_BIN/postgres" -D "$T/$name" -k "$PG_SOCK" -p "$port" \
 	    -c listen_addresses= -c fsync=off -c full_page_writes=off \
 	    -c max_connections=200 -c log_min_messages=warning \
 	    > "$T/$name.log" 2>&1 &

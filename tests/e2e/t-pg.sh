@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# PostgreSQL: one database, two web hosts (each a lighttpd with its own
+# sse-fcgi), four writers, resume across hosts, a restart mid-burst, a
+# streaming standby serving a responder, and a failover to a standby that
+# lacked rows the clients had seen.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg.sh"
+
+start_pg || { finish; exit 1; }
+# The documented setup: conf/postgresql/roles.sql, run by the superuser.
+psql_su -q -c "DROP DATABASE sse" postgres
+psql_su -q -f "$TOP/conf/postgresql/roles.sql" postgres > "$T/roles.out" 2>&1
+check "roles.sql: the database and both roles" [ "$(psql_su -qAt -c "SELECT count(*) FROM pg_roles WHERE rolname IN ('sse_writer', 'sse_reader')" sse)" = 2 ]
+url() { echo "postgresql:///sse?host=$PG_SOCK&port=${2:-$PG_PORT}&user=$1"; }
+W=$(url sse_writer)
+R=$(url sse_reader)
+gone() { ! kill -0 "$1" 2>/dev/null; }
+pushpg() { "$BUILD/sse-push" -q -d "$W" "$@"; }
+q() { psql_su -qAt -c "$1" sse; }
+
+check "sse-push as sse_writer creates the schema (id 1)" [ "$("$BUILD/sse-push" -d "$W" SEED 1)" = 1 ]
+check "... at version 2, as SQLite" [ "$(q "SELECT schema_version FROM sse_state")" = 2 ]
+check "the reader role cannot write" sh -c "! psql -X -h '$PG_SOCK' -p $PG_PORT -U sse_reader -c \"INSERT INTO events (event, data) VALUES ('x', 'y')\" sse 2>/dev/null"
+check "psql can insert too, and gets the next id" [ "$(psql -X -qAt -h "$PG_SOCK" -p "$PG_PORT" -U sse_writer -c "INSERT INTO events (event, data) VALUES ('note', 'by hand') RETURNING id" sse | head -1)" = 2 ]
+
+# host NAME URL [ENV...]: lighttpd on a free port in front of its own
+# sse-fcgi on URL; sets NAME_PORT and NAME_PID (the sse-fcgi).
+mkdir -p "$T/www" "$T/cgi"
+cp "$BUILD/sse.cgi" "$T/cgi/sse.cgi"
+host() {
+	local name=$1 db=$2 port; shift 2
+	env SSE_DB="$db" "$@" "$BUILD/sse-fcgi" -l "unix:$T/$name.sock" \
+	    2> "$T/$name.log" &
+	track $!
+	eval "${name}_PID=$!"
+	wait_for 10 test -S "$T/$name.sock" || { not_ok "$name: sse-fcgi started"; return 1; }
+	port=$(port)
+	sed -e "s#@PORT@#$port#g" -e "s#@T@#$T#g" -e "s#@NAME@#$name#g" \
+	    -e "s#@DB@#${db//&/\\&}#g" "$TOP/tests/e2e/lighttpd-host.conf.in" > "$T/$name-lighttpd.conf"
+	lighttpd -D -f "$T/$name-lighttpd.conf" 2> "$T/$name-lighttpd-stderr.log" &
+	track $!
+	wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$port/" ||
+	    { not_ok "$name: lighttpd started"; return 1; }
+	eval "${name}_PORT=$port"
+}
+# A poll of 10 s: anything sooner came by NOTIFY.
+host A "$R" SSE_POLL_MS=10000 || { finish; exit 1; }
+host B "$R" SSE_POLL_MS=10000 || { finish; exit 1; }
+
+# --- every client on both hosts sees every id once, in order -----------------
+start=$(q "SELECT newest FROM sse_state")
+"$BUILD/sseload" -p "$A_PORT" -u /sse -n 10 -c 800 -L "$start" -t 60 > "$T/loadA.out" &
+LA=$!; track $LA
+"$BUILD/sseload" -p "$B_PORT" -u /sse -n 10 -c 800 -L "$start" -t 60 > "$T/loadB.out" &
+LB=$!; track $LB
+wait_for 10 grep -q '^ready 10' "$T/loadA.out"; wait_for 10 grep -q '^ready 10' "$T/loadB.out"
+writers=()
+for w in 1 2 3 4; do
+	( for i in $(seq 1 100); do pushpg "W$w" "$i" || echo "fail $w $i"; done
+	  seq 1 100 | sed "s/^/B$w /" | pushpg -b || echo "fail batch $w" ) > "$T/w$w.out" 2>&1 &
+	writers+=($!)
+done
+wait "${writers[@]}"
+check "four writers: no errors" [ -z "$(cat "$T"/w?.out)" ]
+check "... 800 rows, ids gap-free" [ "$(q "SELECT count(*), max(id) - min(id) + 1 FROM events WHERE id > $start")" = "800|800" ]
+wait $LA; ra=$?; wait $LB; rb=$?
+sed -n 's/^# conns/# A: conns/p' "$T/loadA.out"; sed -n 's/^# conns/# B: conns/p' "$T/loadB.out"
+check "host A: 10 clients, each every id once in order" [ $ra = 0 ]
+check "host B: 10 clients, each every id once in order" [ $rb = 0 ]
+
+# --- NOTIFY wakes the responders; resume on another host --------------------
+last=$(q "SELECT newest FROM sse_state")
+stream a1 "http://127.0.0.1:$A_PORT/sse" -H "Last-Event-ID: $last"
+wait_for 5 has a1 ": ok"
+t0=$(date +%s%N)
+id1=$("$BUILD/sse-push" -d "$W" AAPL 10)
+check "a push reaches host A at once (poll is 10 s)" wait_for 2 has a1 "id: $id1"
+echo "# host A saw it after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+id2=$("$BUILD/sse-push" -d "$W" AAPL 11)
+wait_for 2 has a1 "id: $id2"
+stop_stream a1
+id3=$("$BUILD/sse-push" -d "$W" AAPL 12)
+stream b1 "http://127.0.0.1:$B_PORT/sse" -H "Last-Event-ID: $id1"
+check "resume on host B from host A's id: the rest, in order" wait_for 3 sh -c "[ \"\$(sed -n 's/^id: //p' '$T/b1.out' | tr '\n' ' ')\" = '$id2 $id3 ' ]"
+stop_stream b1
+
+# --- sse.cgi reads PostgreSQL too -------------------------------------------
+stream c1 "http://127.0.0.1:$A_PORT/cgi/sse.cgi" -H "Last-Event-ID: $id2"
+check "sse.cgi: resumes from PostgreSQL" wait_for 5 has c1 "id: $id3"
+id4=$("$BUILD/sse-push" -d "$W" AAPL 13)
+check "sse.cgi: and hears a new push at once" wait_for 2 has c1 "id: $id4"
+stop_stream c1
+
+# --- PostgreSQL restarted mid-burst: streams wait, nothing lost or doubled ---
+from=$(q "SELECT newest FROM sse_state")
+stream ra "http://127.0.0.1:$A_PORT/sse" -H "Last-Event-ID: $from"
+stream rb "http://127.0.0.1:$B_PORT/sse" -H "Last-Event-ID: $from"
+wait_for 5 has ra ": ok"; wait_for 5 has rb ": ok"
+# Each push is retried until it is in: a commit cut off is an error, and
+# trying again may write the row twice (two ids): the streams must still
+# carry exactly what the table holds.
+( for i in $(seq 1 200); do
+	until pushpg -t 500 R "$i" 2>> "$T/burst.err"; do sleep 0.05; done
+	sleep 0.005
+  done ) &
+burst=$!; track $burst
+wait_for 10 sh -c "[ \$(grep -c '^id: ' '$T/ra.out') -ge 50 ]"
+stop_pg pg QUIT
+check "PostgreSQL is down (immediate shutdown)" sh -c "! kill -0 $(cat "$T/pg.pidof") 2>/dev/null"
+code=$(curl -s -m 3 -o "$T/down.out" -w '%{http_code}' "http://127.0.0.1:$A_PORT/sse")
+check "while it is down: a new client gets 200" [ "$code" = 200 ]
+check "... and retry:, to come back" grep -q '^retry: ' "$T/down.out"
+sleep 1
+pg_run pg "$PG_PORT" || not_ok "PostgreSQL restarted"
+wait $burst
+check "the burst wrote all 200 after the restart" [ "$(q "SELECT count(DISTINCT price) FROM events WHERE symbol = 'R' AND id > $from")" = 200 ]
+want=$(q "SELECT string_agg(id::text, ' ' ORDER BY id) FROM events WHERE id > $from")
+n=$(q "SELECT count(*) FROM events WHERE id > $from")
+echo "# $n rows in the burst, $(grep -c . "$T/burst.err" || true) failed pushes retried"
+for h in ra rb; do
+	check "restart: stream $h carries exactly the table's ids, in order" \
+	    wait_for 15 sh -c "[ \"\$(sed -n 's/^id: //p' '$T/$h.out' | tr '\n' ' ' | sed 's/ \$//')\" = '$want' ]"
+done
+check "the responder logged the outage" grep -q -i "connect\|terminat\|lost" "$T/A.log"
+
+# --- a streaming standby serves a responder ---------------------------------
+start_standby standby || { finish; exit 1; }
+host C "$(url sse_reader "$STANDBY_PORT")" SSE_POLL_MS=10000 || { finish; exit 1; }
+stream s1 "http://127.0.0.1:$C_PORT/sse" -H "Last-Event-ID: $(q "SELECT newest FROM sse_state")"
+wait_for 5 has s1 ": ok"
+ids=""
+for p in 1 2 3; do ids="$ids $("$BUILD/sse-push" -d "$W" STBY $p)"; done
+check "standby: the pushes reach its responder (no NOTIFY there: it polls)" \
+    wait_for 5 sh -c "[ \"\$(sed -n 's/^id: //p' '$T/s1.out' | tr '\n' ' ')\" = '${ids# } ' ]"
+check "standby: its responder connected to a server in recovery" \
+    [ "$(psql -X -qAt -h "$PG_SOCK" -p "$STANDBY_PORT" -U postgres -c "SELECT pg_is_in_recovery()" sse)" = t ]
+
+# --- failover to a standby that lacked rows the clients saw -----------------
+# Host D follows whichever server accepts writes, as a deploy would list
+# them. The standby stops (it will miss the next rows), the primary takes
+# rows D's client sees, dies, and the standby is promoted without them.
+stop_stream s1
+stop_pg standby INT
+D_URL="postgresql:///sse?host=$PG_SOCK,$PG_SOCK&port=$PG_PORT,$STANDBY_PORT&user=sse_reader&target_session_attrs=read-write"
+host D "$D_URL" SSE_POLL_MS=200 || { finish; exit 1; }
+stream d1 "http://127.0.0.1:$D_PORT/sse" -H "Last-Event-ID: $(q "SELECT newest FROM sse_state")"
+wait_for 5 has d1 ": ok"
+lost=$("$BUILD/sse-push" -d "$W" LOST 1)
+check "failover: D's client saw id $lost on the primary" wait_for 3 has d1 "id: $lost"
+stop_pg pg QUIT
+# The standby comes back alone (its primary is gone) and is promoted.
+pg_run standby "$STANDBY_PORT" || not_ok "standby restarted"
+check "standby promoted" psql -X -qAt -h "$PG_SOCK" -p "$STANDBY_PORT" -U postgres -c "SELECT pg_promote()" sse > /dev/null
+check "failover: D's client gets event: reset (replaced)" wait_for 10 grep -q '"reason":"replaced"' "$T/d1.out"
+check "... and its stream ends, to come back to the new primary" wait_for 5 gone "$(cat "$T/d1.pid")"
+SW=$(url sse_writer "$STANDBY_PORT")
+id5=$("$BUILD/sse-push" -d "$SW" NEW 1)
+check "the promoted standby reuses id $lost for another row" [ "$id5" = "$lost" ]
+reset_id=$(sed -n 's/.*"reason":"replaced".*"newest":\([0-9]*\).*/\1/p' "$T/d1.out" | tail -1)
+stream d2 "http://127.0.0.1:$D_PORT/sse" -H "Last-Event-ID: $reset_id"
+check "the client, back with the reset's id, gets the new row $id5" wait_for 5 has d2 "id: $id5"
+finish
