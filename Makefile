@@ -174,7 +174,7 @@ test: deps
 	$(MAKE) fuzz FUZZ_SECONDS=5
 	tests/e2e/run.sh build
 	$(MAKE) B=build/san SAN=1 WERROR=1 all
-	SAN=1 tests/e2e/run.sh build/san t-responders t-lifecycle t-hostile t-faults t-cors t-races t-status
+	SAN=1 tests/e2e/run.sh build/san t-responders t-lifecycle t-hostile t-faults t-cors t-races t-status t-pg
 
 deps:
 	@tests/deps.sh

@@ -30,8 +30,11 @@ static const struct setting {
 	const char	*doc;
 } settings[] = {
 	{ "SSE_DB", K_PATH, offsetof(struct config, db), 0, 0,
-	  SSE_DEFAULT_DB, "db", 'd', "PATH", "database path",
-	  "Database path, or a symbolic link to it." },
+	  SSE_DEFAULT_DB, "db", 'd', "PATH", "database path or postgresql:// URL",
+	  "SQLite database path, or a symbolic link to it; or a\n"
+	  ".Li postgresql://\n"
+	  "URL (libpq's connection URI: log in as a read-only role,\n"
+	  "see README.md)." },
 	{ "SSE_RETRY_MS", K_UINT, offsetof(struct config, stream.retry_ms),
 	  0, 3600000, "3000", "retry", 0, "MS", "retry: sent to clients",
 	  ".Dq retry:\nsent to clients." },

@@ -5,7 +5,7 @@
 set -e
 need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
       clang libclang-rt-14-dev valgrind curl procps iproute2 coreutils openssl
-      util-linux apache2-utils
+      util-linux apache2-utils postgresql libpq-dev
       nghttp2-client
       lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy
       chromium"

@@ -327,6 +327,19 @@ START_TEST(test_open_failures)
 }
 END_TEST
 
+/* One version number means one schema on either engine: a migration added
+ * for SQLite without its PostgreSQL twin (or the other way) fails here. */
+extern const int store_pg_migrations_count;
+START_TEST(test_pg_migrations_match)
+{
+	ck_assert_int_eq(store_pg_migrations_count, store_schema_version());
+	ck_assert(store_is_pg("postgresql:///sse?host=/run/postgresql"));
+	ck_assert(store_is_pg("postgres://u@db.example/sse"));
+	ck_assert(!store_is_pg("/var/lib/sse/events.db"));
+	ck_assert(!store_is_pg("postgresql.db"));
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -335,6 +348,7 @@ store_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_create_and_read);
+	tcase_add_test(tc, test_pg_migrations_match);
 	tcase_add_test(tc, test_insert_columns);
 	tcase_add_test(tc, test_ts_format);
 	tcase_add_test(tc, test_bounds_after_prune);
