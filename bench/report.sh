@@ -93,6 +93,24 @@ if [ -n "$(get restart-TERM ours clients)" ]; then
 		echo "| SIG$sig$([ $sig = TERM ] && echo " (spread over SSE_STOP_SPREAD, 10 s)" || echo " (every stream at once)") | $(fmt "$(get restart-$sig ours peak_reconnects_per_s)") | $(fmt "$(get restart-$sig ours seconds_to_all)") | $(( $(get restart-$sig ours short) + $(get restart-$sig ours dup) + $(get restart-$sig ours reorder) )) |"
 	done
 fi
+if [ -n "$(get latency pg p50_ms)" ]; then
+	echo
+	echo "The same sse-fcgi on PostgreSQL (a local server on a unix socket, LISTEN/NOTIFY"
+	echo "wake-ups) beside SQLite: what a site pays for the database that several web"
+	echo "hosts can share."
+	echo
+	echo "| Figure | SQLite | PostgreSQL |"
+	echo "|---|---:|---:|"
+	pgrow() { echo "| $1 | $(fmt "$2") | $(fmt "$3") |"; }
+	pgrow "1 client, 10 ev/s: latency p50 ms" "$(get latency ours p50_ms)" "$(get latency pg p50_ms)"
+	pgrow "1 client: latency p99 ms" "$(get latency ours p99_ms)" "$(get latency pg p99_ms)"
+	pgrow "$big clients, 10 ev/s: delivery p50 ms" "$(get fanout-$big ours p50_ms)" "$(get fanout-$big pg p50_ms)"
+	pgrow "$big clients: delivery p99 ms" "$(get fanout-$big ours p99_ms)" "$(get fanout-$big pg p99_ms)"
+	pgrow "$big clients: missing + dup + reordered" "$(( $(get fanout-$big ours missing) + $(get fanout-$big ours dup) + $(get fanout-$big ours reorder) ))" "$(( $(get fanout-$big pg missing) + $(get fanout-$big pg dup) + $(get fanout-$big pg reorder) ))"
+	pgrow "backlog replay, events/s" "$(get backlog ours eps)" "$(get backlog pg eps)"
+	pgrow "sse-push batch from stdin, rows/s" "$(get writer ours rows_per_s)" "$(get writer pg rows_per_s)"
+	pgrow "one sse-push, ms p50" "$(get single-push ours p50_ms)" "$(get single-push pg p50_ms)"
+fi
 echo
 echo "Raw figures, one line per scenario and system:"
 echo

@@ -56,7 +56,7 @@ record() { echo "$*" >> "$OUT/results.txt"; echo "$*"; }
 # The sse-fcgi under test, on $T/sse.sock; a new one takes the socket over
 # from a running one (it unlinks and binds the path), as a deploy does.
 start_ours() {
-	SSE_DB=$DB SSE_LIFETIME=3600 SSE_MAX_STREAMS=30000 \
+	SSE_DB=${OURS_DB:-$DB} SSE_LIFETIME=3600 SSE_MAX_STREAMS=30000 \
 	    SSE_MAX_REPLAY=$((BACKLOG * 2)) SSE_STATUS_PATH=/sse/status \
 	    "$BUILD/sse-fcgi" -l "unix:$T/sse.sock" 2>> "$T/sse-fcgi.log" &
 	OURS_PID=$!
@@ -269,13 +269,54 @@ restart_once() {
 		    all / 1000 }' "$T/opened.tsv")
 }
 
+# 8. PostgreSQL: the same responder on a PostgreSQL database (a server
+# started here, as in the tests, on a unix socket), beside the SQLite rows:
+# latency at 1 and at the largest fan-out, replay, and the writer. The
+# SQLite sse-fcgi hands its socket over and comes back at the end.
+s_pg() {
+	local n=${FAN##* } url start end
+	# pg.sh's needs, from the tests' lib.sh.
+	track() { PIDS+=("$1"); }
+	not_ok() { say "not ok: $*"; }
+	wait_for() { local i; for i in $(seq $(($1 * 50))); do "${@:2}" && return 0; sleep 0.02; done; return 1; }
+	. "$TOP/tests/e2e/pg.sh"
+	start_pg pg || { say "no PostgreSQL: skipped"; return 0; }
+	url=$PGURL
+	"$BUILD/sse-push" -q -d "$url" -e bench -m "0 0"
+	kill "$OURS_PID"; wait "$OURS_PID" 2>/dev/null
+	OURS_DB=$url start_ours
+	sleep 1
+	local pushpg="$BUILD/sse-push -q -d $url -e bench -m"
+	say "8 PostgreSQL: latency, 1 client, $RATE events/s"
+	record latency pg $("$BENCH" load -n 1 -r $RATE -d $LAT_SECONDS \
+	    -s "$pushpg" -P sse-fcgi -o "$OUT/cdf-latency-pg.txt" "$(OURS_URL)")
+	say "8 PostgreSQL: fan-out, $n clients"
+	record "fanout-$n" pg $("$BENCH" load -n "$n" -r $RATE -d $PUBLISH \
+	    -s "$pushpg" -P sse-fcgi -F lighttpd "$(OURS_URL)")
+	say "8 PostgreSQL: sse-push batch of $BACKLOG rows"
+	[ -s "$T/batch.txt" ] || awk -v n=$BACKLOG 'BEGIN { for (i = 0; i < n; i++)
+	    printf "SYM%d %d.%02d\n", i % 50, 100 + i % 7, i % 100 }' > "$T/batch.txt"
+	start=$(date +%s%N)
+	"$BUILD/sse-push" -q -d "$url" -b < "$T/batch.txt" || say "batch failed"
+	end=$(date +%s%N)
+	record writer pg rows=$BACKLOG seconds=$(awk -v ns=$((end - start)) \
+	    'BEGIN { printf "%.3f", ns / 1e9 }') rows_per_s=$(awk -v n=$BACKLOG \
+	    -v ns=$((end - start)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+	record single-push pg $("$BENCH" spawn -n $SPAWNS $pushpg "1 1")
+	say "8 PostgreSQL: replay $BACKLOG rows"
+	record backlog pg $("$BENCH" load -n 1 -L 0 -x $BACKLOG -t 300 "$(OURS_URL)")
+	kill "$OURS_PID"; wait "$OURS_PID" 2>/dev/null
+	stop_pg pg INT
+	start_ours
+}
+
 mkdir -p "$OUT"
 : > "$OUT/results.txt"
 {
 	echo "mode=$MODE date=$(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') cores=$(nproc) mem=$(free -g | awk '/Mem:/ {print $2}')GiB"
-	echo "kernel=$(uname -r) sqlite=$(sqlite3 --version | cut -d' ' -f1) lighttpd=$(lighttpd -v 2>&1 | sed -n 's#.*lighttpd/\([^ ]*\).*#\1#p' | head -1) nginx=$(nginx -v 2>&1 | sed 's#.*/##') nchan=$(dpkg-query -W -f='${Version}' libnginx-mod-nchan) php=$(php-fpm8.2 -v | head -1 | cut -d' ' -f2)"
+	echo "kernel=$(uname -r) sqlite=$(sqlite3 --version | cut -d' ' -f1) postgresql=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1) lighttpd=$(lighttpd -v 2>&1 | sed -n 's#.*lighttpd/\([^ ]*\).*#\1#p' | head -1) nginx=$(nginx -v 2>&1 | sed 's#.*/##') nchan=$(dpkg-query -W -f='${Version}' libnginx-mod-nchan) php=$(php-fpm8.2 -v | head -1 | cut -d' ' -f2)"
 } > "$OUT/machine.txt"
 start_all
-for s in ${SCENARIOS:-latency fanout cgi writer backlog restart}; do s_$s; done
+for s in ${SCENARIOS:-latency fanout cgi writer backlog restart pg}; do s_$s; done
 say "done: $OUT/results.txt"

@@ -17,6 +17,9 @@ extern const int store_pg_migrations_count;
 /* Migrations of concurrent writers wait for each other on this lock. */
 #define MIGRATE_LOCK	"SELECT pg_advisory_xact_lock(7365657375)"
 
+/* The newest id ever committed: ids never go back (schema/pg/001). */
+#define NEWEST	"greatest((SELECT max(id) FROM events), floor)"
+
 enum pg_query {
 	PQ_READ_AFTER,
 	PQ_SPAN,
@@ -40,14 +43,16 @@ static const struct {
 	 * read with, and an empty read still returns them (id NULL). */
 	[PQ_SPAN] = { "SELECT b.oldest, b.newest, e.id, e.event, e.symbol,"
 	    " e.data, e.audience FROM (SELECT (SELECT min(id) FROM events)"
-	    " AS oldest, newest FROM sse_state) AS b LEFT JOIN LATERAL"
+	    " AS oldest, " NEWEST " AS newest FROM sse_state) AS b"
+	    " LEFT JOIN LATERAL"
 	    " (SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2) AS e"
 	    " ON true ORDER BY e.id", 2 },
-	[PQ_BOUNDS] = { "SELECT (SELECT min(id) FROM events), newest"
+	[PQ_BOUNDS] = { "SELECT (SELECT min(id) FROM events), " NEWEST
 	    " FROM sse_state", 0 },
 	[PQ_NEWEST_TS] = { "SELECT ts FROM events ORDER BY id DESC LIMIT 1", 0 },
-	[PQ_STATE] = { "SELECT epoch, newest, (SELECT ts FROM events"
-	    " WHERE id = newest), pg_is_in_recovery() FROM sse_state", 0 },
+	[PQ_STATE] = { "SELECT epoch, n, (SELECT ts FROM events WHERE id = n),"
+	    " pg_is_in_recovery() FROM (SELECT epoch, " NEWEST " AS n"
+	    " FROM sse_state) AS s", 0 },
 	[PQ_ROW_TS] = { "SELECT ts FROM events WHERE id = $1", 1 },
 	[PQ_LAST_PRICE] = { "SELECT price FROM events WHERE symbol = $1"
 	    " ORDER BY id DESC LIMIT 1", 1 },
@@ -448,8 +453,8 @@ pgstore_newest_ts(struct store *s, char *ts, size_t tssz)
 int
 pgstore_begin(struct store *s)
 {
-	/* No lock here: the id trigger's row lock on sse_state lines the
-	 * writers up at their first insert (schema/pg/001-events.sql). */
+	/* No lock here: the id trigger's advisory lock lines the writers up
+	 * from their first insert (schema/pg/001-events.sql). */
 	return exec(s, "BEGIN", "cannot begin transaction");
 }
 

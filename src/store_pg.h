@@ -47,7 +47,7 @@ int	pgstore_prune(struct store *s, int64_t keep, int64_t max_age,
 /* What one look at a PostgreSQL database sees, in one snapshot. */
 struct pg_state {
 	char	 epoch[64];	/* sse_state.epoch */
-	int64_t	 newest;	/* sse_state.newest */
+	int64_t	 newest;	/* the newest id committed */
 	char	 newest_ts[32];	/* ts of the row with that id; "" if none */
 	int	 standby;	/* pg_is_in_recovery(): no NOTIFY here */
 };

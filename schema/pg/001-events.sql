@@ -3,21 +3,23 @@
 -- queries work in psql and in the sqlite3 shell.
 --
 -- Ids must become visible in id order: a responder reads "every row with
--- id > N", and a sequence would let id 11 commit before id 10, which that
--- read then skips for good. So ids do not come from a sequence: a trigger
--- takes the next one from sse_state.newest, and the row lock that UPDATE
--- holds until commit lines every writer up behind the one before it (psql
--- users included). sse_state.newest is transactional, unlike a sequence:
--- it is the newest id of a committed row, and survives pruning.
+-- id > N", and plain sequence ids would let id 11 commit before id 10,
+-- which that read then skips for good. So a trigger takes a transaction
+-- lock (pg_advisory_xact_lock, key 7365650001) before it draws each id:
+-- writers, psql users included, take turns from their first insert to
+-- their commit, and ids commit in order. A rolled-back writer leaves a gap,
+-- which costs nothing; so does a crash (a sequence skips ahead up to 32).
+-- The newest id is max(id), or the newest id pruning took (sse_state.floor,
+-- kept by the delete triggers): ids never go back, even after pruning.
 
 -- One row: the schema's version, this database's epoch (a new database, or
 -- one restored elsewhere, has another: responders then reset their
--- clients), and the newest id ever assigned.
+-- clients), and the newest id deleted so far.
 CREATE TABLE sse_state (
     one            boolean PRIMARY KEY DEFAULT true CHECK (one),
     schema_version integer NOT NULL DEFAULT 0,
     epoch          text NOT NULL DEFAULT gen_random_uuid()::text,
-    newest         bigint NOT NULL DEFAULT 0
+    floor          bigint NOT NULL DEFAULT 0
 );
 INSERT INTO sse_state DEFAULT VALUES;
 
@@ -40,14 +42,41 @@ CREATE TABLE events (
     CHECK ((event = 'price') = (symbol IS NOT NULL AND price IS NOT NULL))
 );
 
+CREATE SEQUENCE events_id_seq OWNED BY events.id;
 CREATE FUNCTION sse_next_id() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE sse_state SET newest = newest + 1 RETURNING newest INTO NEW.id;
+    -- Held until commit; taking it again in the same transaction is cheap.
+    PERFORM pg_advisory_xact_lock(7365650001);
+    NEW.id := nextval('events_id_seq');
     RETURN NEW;
 END
 $$;
 CREATE TRIGGER events_next_id BEFORE INSERT ON events
     FOR EACH ROW EXECUTE FUNCTION sse_next_id();
+
+-- Deleted rows keep the newest id from going back (a table pruned empty
+-- still says how far it got).
+CREATE FUNCTION sse_pruned() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE sse_state SET floor = greatest(floor, (SELECT max(id) FROM gone));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_pruned AFTER DELETE ON events
+    REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION sse_pruned();
+CREATE FUNCTION sse_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE sse_state SET floor = greatest(floor, (SELECT max(id) FROM events));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_truncated BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION sse_truncated();
+
+-- The newest id ever committed, for people and for the responders.
+CREATE VIEW sse_newest AS
+SELECT greatest((SELECT max(id) FROM events), floor) AS newest FROM sse_state;
 
 -- A hint for the responders listening on the primary: look now. Delivered
 -- at commit, folded to one per transaction, never on a standby (those
