@@ -38,11 +38,19 @@ FCGI_LIBS  = $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
+# PG=0 builds without libpq (make static): postgresql:// URLs are refused.
+PG        ?= 1
+ifeq ($(PG),1)
+STORE_PG   = store_pg.c
+else
+STORE_PG   = store_nopg.c
+PQ_LIBS    =
+endif
 CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
              src/cors.c \
              src/jsonl.c src/ingest.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/follow.c \
-             src/config.c src/status.c src/store_pg.c \
+             src/config.c src/status.c src/$(STORE_PG) \
              src/fcgirec.c src/simulate.c src/clock.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)
@@ -225,7 +233,7 @@ uninstall:
 # Self-contained binaries for a shared host's cgi-bin: no libfcgi, no
 # libsqlite3 needed there.
 static:
-	$(MAKE) B=build/static LDFLAGS="-static" \
+	$(MAKE) B=build/static LDFLAGS="-static" PG=0 \
 	    SQLITE_LIBS="$$($(PKG_CONFIG) --static --libs sqlite3)" \
 	    build/static/sse.cgi build/static/sse-push build/static/sse-fcgi
 	@file build/static/sse.cgi build/static/sse-push build/static/sse-fcgi
