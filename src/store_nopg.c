@@ -8,19 +8,21 @@
 
 #include "store_pg.h"
 
+/* Every function below ignores its arguments. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
 int
 pgstore_open(struct store *s, const char *url, int flags, int busy_ms)
 {
-	(void)url, (void)flags, (void)busy_ms;
 	snprintf(s->err, sizeof(s->err), "this build has no PostgreSQL "
 	    "support (a static build): use the dynamic one");
 	return STORE_ERR;
 }
 
-void	pgstore_close(struct store *s) { (void)s; }
+void	pgstore_close(struct store *s) { }
 
 /* Unreachable: s->pg is never set. */
-#define NOPG	{ (void)s; return STORE_ERR; }
+#define NOPG	{ return STORE_ERR; }
 int pgstore_read_after(struct store *s, int64_t a, int l, store_row_fn fn,
     void *c) NOPG
 int pgstore_bounds(struct store *s, int64_t *o, int64_t *n) NOPG
@@ -29,7 +31,7 @@ int pgstore_read_span(struct store *s, int64_t a, int l, store_row_fn fn,
 int pgstore_newest_ts(struct store *s, char *ts, size_t z) NOPG
 int pgstore_begin(struct store *s) NOPG
 int pgstore_commit(struct store *s) NOPG
-void pgstore_rollback(struct store *s) { (void)s; }
+void pgstore_rollback(struct store *s) { }
 int pgstore_insert(struct store *s, const char *ts, const char *e,
     const char *sy, const char *p, const char *d, size_t len, const char *a,
     int64_t *id) NOPG
@@ -41,6 +43,6 @@ int pgstore_prune(struct store *s, int64_t k, int64_t m, int64_t *d) NOPG
 int store_pg_state(struct store *s, struct pg_state *st) NOPG
 int store_pg_row_ts(struct store *s, int64_t id, char *ts, size_t z,
     int *f) NOPG
-int store_pg_socket(const struct store *s) { (void)s; return -1; }
+int store_pg_socket(const struct store *s) { return -1; }
 int store_pg_listen(struct store *s) NOPG
 int store_pg_drain(struct store *s) NOPG
