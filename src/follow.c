@@ -46,7 +46,8 @@ reopen_pg(struct follow *f, int *same)
 
 	*same = 0;
 	forget(f);
-	f->retry_at = f->now + FOLLOW_RETRY_MS;
+	if (f->retry_ms < FOLLOW_RETRY_MS)
+		f->retry_ms = FOLLOW_RETRY_MS;
 	if ((rc = store_open(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS))
 	    == STORE_OK && (rc = store_pg_state(&f->st, &ps)) == STORE_OK &&
 	    f->epoch[0] != '\0' && f->version > 0 && f->seen_ts[0] != '\0')
@@ -54,8 +55,13 @@ reopen_pg(struct follow *f, int *same)
 		    &found);
 	if (rc != STORE_OK) {
 		store_close(&f->st);
+		f->retry_at = f->now + f->retry_ms;
+		if ((f->retry_ms *= 2) > FOLLOW_RETRY_MAX_MS)
+			f->retry_ms = FOLLOW_RETRY_MAX_MS;
 		return rc;
 	}
+	f->retry_ms = FOLLOW_RETRY_MS;
+	f->retry_at = 0;
 	f->ready = 1;
 	f->generation++;
 	f->standby = ps.standby;
@@ -172,6 +178,8 @@ follow_deadline(const struct follow *f)
 {
 	if (f->again)
 		return 1;	/* at once: a time long past */
+	if (f->pg && !f->ready && f->retry_at < f->poll_at)
+		return f->retry_at;	/* reconnect then, whatever the poll */
 	return f->recheck_at >= 0 && f->recheck_at < f->poll_at ?
 	    f->recheck_at : f->poll_at;
 }
@@ -206,7 +214,7 @@ follow_due(struct follow *f, int64_t now)
 	int look = 0, d;
 
 	f->now = now;
-	if (f->again) {
+	if (f->again || (f->pg && !f->ready && now >= f->retry_at)) {
 		f->again = 0;
 		look = 1;
 	}

@@ -23,9 +23,12 @@
  * the timer looks every poll_ms, and every STORE_PG_STANDBY_POLL_MS on a
  * standby, where NOTIFY is never delivered. A look reads sse_state: a new
  * epoch, or history that went back (a lagging standby promoted, a restore),
- * is a replaced database. A lost connection is retried at most every
- * FOLLOW_RETRY_MS; the streams wait meanwhile, and resume exactly when it
- * comes back.
+ * is a replaced database. A lost connection is retried after
+ * FOLLOW_RETRY_MS, then twice as long after each failure up to
+ * FOLLOW_RETRY_MAX_MS: a connection attempt blocks (up to libpq's
+ * connect_timeout) and the process serves nothing meanwhile, so an
+ * unreachable server must not take most of its time. The streams wait, and
+ * resume exactly when it comes back.
  */
 #ifndef FOLLOW_H
 #define FOLLOW_H
@@ -43,6 +46,7 @@
 #define FOLLOW_UNSEEN_MS	10000
 /* PostgreSQL: the least time between two attempts to reconnect. */
 #define FOLLOW_RETRY_MS		1000
+#define FOLLOW_RETRY_MAX_MS	30000
 
 enum follow_result {
 	FOLLOW_NONE	= 0,	/* nothing new */
@@ -72,6 +76,7 @@ struct follow {
 	unsigned	 generation;	/* connections made so far */
 	int64_t		 now;		/* the last time we were told */
 	int64_t		 retry_at;	/* the next reconnect, if lost */
+	int		 retry_ms;	/* the wait after the next failure */
 	char		 epoch[64];	/* sse_state.epoch when first opened */
 	char		 seen_ts[32];	/* ts of row 'version' */
 	char		 look_ts[32];	/* ts of the newest row at the last look */
