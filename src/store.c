@@ -34,12 +34,8 @@ store_errmsg(const struct store *s)
 	return s->err;
 }
 
-static void
-seterr(struct store *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-seterr(struct store *s, const char *fmt, ...)
+void
+store_seterr(struct store *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,7 +67,7 @@ fail(struct store *s, int rc, const char *what)
 	 * does ("No space left on device"). */
 	errnum = s->db && (code == STORE_IO || code == STORE_FULL) ?
 	    sqlite3_system_errno(s->db) : 0;
-	seterr(s, "%s: %s%s%s%s", what, s->db ? sqlite3_errmsg(s->db) :
+	store_seterr(s, "%s: %s%s%s%s", what, s->db ? sqlite3_errmsg(s->db) :
 	    sqlite3_errstr(rc), errnum ? " (" : "", errnum ? strerror(errnum) :
 	    "", errnum ? ")" : "");
 	return code;
@@ -103,7 +99,7 @@ user_version(struct store *s, int *v)
 static int
 too_new(struct store *s, int v)
 {
-	seterr(s, "database schema version %d is newer than this build "
+	store_seterr(s, "database schema version %d is newer than this build "
 	    "understands (%d): upgrade sse-push and the responders", v,
 	    store_migrations_count);
 	return STORE_SCHEMA;
@@ -217,20 +213,20 @@ open_reader(struct store *s, const char *path, int busy_ms)
 
 	/* SQLite's read-only open reports a missing file as "unable to open". */
 	if (stat(path, &sb) == -1) {
-		seterr(s, "cannot open database: %s", strerror(errno));
+		store_seterr(s, "cannot open database: %s", strerror(errno));
 		return errno == ENOENT ? STORE_MISSING : STORE_ACCESS;
 	}
 	/* Likewise SQLite says "unable to open" where the reason is "Permission
 	 * denied". */
 	if (access(path, R_OK) == -1) {
-		seterr(s, "cannot open database: %s", strerror(errno));
+		store_seterr(s, "cannot open database: %s", strerror(errno));
 		return STORE_ACCESS;
 	}
 	if ((rc = open_versioned(s, path, SQLITE_OPEN_READONLY, busy_ms, &v))
 	    != STORE_OK)
 		return rc;
 	if (v < store_migrations_count) {
-		seterr(s, "database schema version %d is older than %d: run "
+		store_seterr(s, "database schema version %d is older than %d: run "
 		    "sse-push once to create or upgrade it", v,
 		    store_migrations_count);
 		return STORE_SCHEMA;
@@ -309,7 +305,7 @@ store_open(struct store *s, const char *path, int flags, int busy_ms)
 	 * cannot create the -wal and -shm files) deserves the real reason. */
 	if (rc != STORE_OK && !(flags & STORE_READONLY) &&
 	    access(path, W_OK) == -1 && errno == EROFS) {
-		seterr(s, "%s", strerror(EROFS));
+		store_seterr(s, "%s", strerror(EROFS));
 		rc = STORE_ACCESS;
 	}
 	if (rc == STORE_OK && (flags & STORE_READONLY))

@@ -1,5 +1,4 @@
 /* store_pg.c - the event table in PostgreSQL (see store_pg.h). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,27 +67,13 @@ struct pgstore {
 	int	 listening;
 };
 
-static void
-seterr(struct store *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-seterr(struct store *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
-	va_end(ap);
-}
-
 /* libpq's messages end in a newline, sometimes two lines: keep the first. */
 static void
 seterr_pq(struct store *s, const char *what, const char *msg)
 {
 	size_t n = strcspn(msg, "\n");
 
-	seterr(s, "%s: %.*s", what, (int)n, msg);
+	store_seterr(s, "%s: %.*s", what, (int)n, msg);
 }
 
 /* Map a failure to a STORE_* code by its SQLSTATE (or the connection's
@@ -208,7 +193,7 @@ schema_version(struct store *s, int *v)
 static int
 too_new(struct store *s, int v)
 {
-	seterr(s, "database schema version %d is newer than this build "
+	store_seterr(s, "database schema version %d is newer than this build "
 	    "understands (%d): upgrade sse-push and the responders", v,
 	    store_pg_migrations_count);
 	return STORE_SCHEMA;
@@ -262,7 +247,7 @@ connect_to(struct store *s, const char *url)
 	c = PQconnectdbParams(keys, vals, 1);
 	s->pg->conn = c;
 	if (c == NULL) {
-		seterr(s, "cannot connect: out of memory");
+		store_seterr(s, "cannot connect: out of memory");
 		return STORE_ERR;
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
@@ -284,7 +269,7 @@ pgstore_open(struct store *s, const char *url, int flags, int busy_ms)
 	int rc, v;
 
 	if ((s->pg = calloc(1, sizeof(*s->pg))) == NULL) {
-		seterr(s, "out of memory");
+		store_seterr(s, "out of memory");
 		return STORE_ERR;
 	}
 	if ((rc = connect_to(s, url)) != STORE_OK)
@@ -310,7 +295,7 @@ pgstore_open(struct store *s, const char *url, int flags, int busy_ms)
 	if (v > store_pg_migrations_count)
 		return too_new(s, v);
 	if (v < store_pg_migrations_count) {
-		seterr(s, "database schema version %d is older than %d: run "
+		store_seterr(s, "database schema version %d is older than %d: run "
 		    "sse-push once to create or upgrade it", v,
 		    store_pg_migrations_count);
 		return STORE_SCHEMA;
@@ -393,7 +378,7 @@ pgstore_read_span(struct store *s, int64_t after, int limit,
 		return rc;
 	if (PQntuples(res) < 1) {
 		PQclear(res);
-		seterr(s, "cannot read events: sse_state has no row");
+		store_seterr(s, "cannot read events: sse_state has no row");
 		return STORE_SCHEMA;
 	}
 	*newest = int_at(res, 0, 1);
@@ -414,7 +399,7 @@ pgstore_bounds(struct store *s, int64_t *oldest, int64_t *newest)
 		return rc;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		seterr(s, "cannot read bounds: sse_state has no row");
+		store_seterr(s, "cannot read bounds: sse_state has no row");
 		return STORE_SCHEMA;
 	}
 	*newest = int_at(res, 0, 1);
@@ -470,7 +455,7 @@ pgstore_commit(struct store *s)
 	/* A connection lost during COMMIT leaves its outcome unknown. */
 	if (PQstatus(s->pg->conn) == CONNECTION_BAD) {
 		PQclear(res);
-		seterr(s, "connection lost during commit: the rows may or may "
+		store_seterr(s, "connection lost during commit: the rows may or may "
 		    "not have been written");
 		return STORE_IO;
 	}
@@ -498,7 +483,7 @@ pgstore_insert(struct store *s, const char *ts, const char *event,
 
 	/* A text parameter ends at its NUL; ingest has refused NULs. */
 	if (memchr(data, '\0', len) != NULL) {
-		seterr(s, "cannot insert event: data holds a NUL byte");
+		store_seterr(s, "cannot insert event: data holds a NUL byte");
 		return STORE_ERR;
 	}
 	if ((res = run(s, PQ_INSERT, params, lengths, &rc,
@@ -603,7 +588,7 @@ store_pg_state(struct store *s, struct pg_state *st)
 		return rc;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		seterr(s, "cannot read sse_state: it has no row");
+		store_seterr(s, "cannot read sse_state: it has no row");
 		return STORE_SCHEMA;
 	}
 	snprintf(st->epoch, sizeof(st->epoch), "%s", PQgetvalue(res, 0, 0));

@@ -23,6 +23,10 @@
 /* The channel sse_notify() signals (schema/pg/001-events.sql). */
 #define STORE_PG_CHANNEL		"sse_events"
 
+/* Both engines: record the message store_errmsg() returns. */
+void	store_seterr(struct store *s, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 int	pgstore_open(struct store *s, const char *url, int flags, int busy_ms);
 void	pgstore_close(struct store *s);
 int	pgstore_read_after(struct store *s, int64_t after, int limit,
