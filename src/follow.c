@@ -178,8 +178,10 @@ follow_deadline(const struct follow *f)
 {
 	if (f->again)
 		return 1;	/* at once: a time long past */
+	/* Lost: reconnect then, whatever the poll; never at 0, which would
+	 * disarm sse-fcgi's timerfd. */
 	if (f->pg && !f->ready && f->retry_at < f->poll_at)
-		return f->retry_at;	/* reconnect then, whatever the poll */
+		return f->retry_at > 1 ? f->retry_at : 1;
 	return f->recheck_at >= 0 && f->recheck_at < f->poll_at ?
 	    f->recheck_at : f->poll_at;
 }

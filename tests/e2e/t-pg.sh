@@ -167,4 +167,9 @@ echo "# the promoted standby wrote id $id5 (it never had $lost)"
 reset_id=$(sed -n 's/.*"reason":"replaced".*"newest":\([0-9]*\).*/\1/p' "$T/d1.out" | tail -1)
 stream d2 "http://127.0.0.1:$D_PORT/sse" -H "Last-Event-ID: $reset_id"
 check "the client, back with the reset's id, gets the new row $id5" wait_for 5 has d2 "id: $id5"
+
+# --- a database restored or swapped in: another epoch -----------------------
+psql -X -q -h "$PG_SOCK" -p "$STANDBY_PORT" -U sse_writer -c "UPDATE sse_state SET epoch = 'restored'" sse
+check "a new epoch: the open stream gets event: reset (replaced)" wait_for 5 grep -q '"reason":"replaced"' "$T/d2.out"
+check "... and ends" wait_for 5 gone "$(cat "$T/d2.pid")"
 finish
