@@ -242,7 +242,17 @@ connect_to(struct store *s, const char *url)
 	    "keepalives_interval", "keepalives_count",
 	    "fallback_application_name", "dbname", NULL };
 	const char *const vals[] = { "5", "10", "5", "3", "sse", url, NULL };
+	PQconninfoOption *opts;
+	char *why = NULL;
 	PGconn *c;
+
+	/* A URL libpq cannot parse is the user's to fix, not a server down. */
+	if ((opts = PQconninfoParse(url, &why)) == NULL) {
+		seterr_pq(s, "bad database URL", why ? why : "out of memory");
+		PQfreemem(why);
+		return STORE_ACCESS;
+	}
+	PQconninfoFree(opts);
 
 	c = PQconnectdbParams(keys, vals, 1);
 	s->pg->conn = c;

@@ -23,6 +23,11 @@ check "... at version 2, as SQLite" [ "$(q "SELECT schema_version FROM sse_state
 check "the reader role cannot write" sh -c "! psql -X -h '$PG_SOCK' -p $PG_PORT -U sse_reader -c \"INSERT INTO events (event, data) VALUES ('x', 'y')\" sse 2>/dev/null"
 check "psql can insert too, and gets the next id" [ "$(psql -X -qAt -h "$PG_SOCK" -p "$PG_PORT" -U sse_writer -c "INSERT INTO events (event, data) VALUES ('note', 'by hand') RETURNING id" sse | head -1)" = 2 ]
 
+"$BUILD/sse-push" -q -d "postgresql:///sse?host=$T/nowhere" X 1 2> "$T/nowhere.err"
+check "no server there: sse-push exits 74, saying it cannot connect" [ $? = 74 ] && grep -q "cannot connect" "$T/nowhere.err"
+"$BUILD/sse-push" -q -d "postgresql:///sse?bogus=1" X 1 2> "$T/badurl.err"
+check "a URL libpq refuses: exit 73, saying so" [ $? = 73 ] && grep -q "bad database URL" "$T/badurl.err"
+
 # host NAME URL [ENV...]: lighttpd on a free port in front of its own
 # sse-fcgi on URL; sets NAME_PORT and NAME_PID (the sse-fcgi).
 mkdir -p "$T/www" "$T/cgi"
