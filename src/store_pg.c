@@ -353,19 +353,27 @@ emit_rows(PGresult *res, int first, store_row_fn fn, void *ctx)
 	return n;
 }
 
+/* Run q, whose parameters are an id to read after and a row limit. */
+static PGresult *
+run_after(struct store *s, enum pg_query q, int64_t after, int limit,
+    int *rc)
+{
+	char a[24], l[16];
+	const char *params[] = { a, l };
+
+	snprintf(a, sizeof(a), "%lld", (long long)after);
+	snprintf(l, sizeof(l), "%d", limit);
+	return run(s, q, params, NULL, rc, "cannot read events");
+}
+
 int
 pgstore_read_after(struct store *s, int64_t after, int limit,
     store_row_fn fn, void *ctx)
 {
-	char a[24], l[16];
-	const char *params[] = { a, l };
 	PGresult *res;
 	int rc, n;
 
-	snprintf(a, sizeof(a), "%lld", (long long)after);
-	snprintf(l, sizeof(l), "%d", limit);
-	if ((res = run(s, PQ_READ_AFTER, params, NULL, &rc,
-	    "cannot read events")) == NULL)
+	if ((res = run_after(s, PQ_READ_AFTER, after, limit, &rc)) == NULL)
 		return rc;
 	n = emit_rows(res, 0, fn, ctx);
 	PQclear(res);
@@ -376,15 +384,10 @@ int
 pgstore_read_span(struct store *s, int64_t after, int limit,
     store_row_fn fn, void *ctx, int64_t *oldest, int64_t *newest)
 {
-	char a[24], l[16];
-	const char *params[] = { a, l };
 	PGresult *res;
 	int rc, n;
 
-	snprintf(a, sizeof(a), "%lld", (long long)after);
-	snprintf(l, sizeof(l), "%d", limit);
-	if ((res = run(s, PQ_SPAN, params, NULL, &rc, "cannot read events"))
-	    == NULL)
+	if ((res = run_after(s, PQ_SPAN, after, limit, &rc)) == NULL)
 		return rc;
 	if (PQntuples(res) < 1) {
 		PQclear(res);
