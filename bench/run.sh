@@ -148,19 +148,23 @@ s_fanout() {
 	    -o "$OUT/cdf-fanout-$PHP_FAN-php.txt" "$(PHP_URL)")
 }
 
-# 5. writer: a batch from stdin, and single calls.
-s_writer() {
+# write_batch SYSTEM DB: time one sse-push -b of $BACKLOG price lines.
+write_batch() {
 	local start end
-	say "5 writer: sse-push batch of $BACKLOG rows"
-	awk -v n=$BACKLOG 'BEGIN { for (i = 0; i < n; i++)
-	    printf "SYM%d %d.%02d\n", i % 50, 100 + i % 7, i % 100 }' \
-	    > "$T/batch.txt"
+	[ -s "$T/batch.txt" ] || awk -v n=$BACKLOG 'BEGIN { for (i = 0; i < n; i++)
+	    printf "SYM%d %d.%02d\n", i % 50, 100 + i % 7, i % 100 }' > "$T/batch.txt"
 	start=$(date +%s%N)
-	"$BUILD/sse-push" -q -d "$DB" -b < "$T/batch.txt" || say "batch failed"
+	"$BUILD/sse-push" -q -d "$2" -b < "$T/batch.txt" || say "batch failed"
 	end=$(date +%s%N)
-	record writer ours rows=$BACKLOG seconds=$(awk -v ns=$((end - start)) \
+	record writer "$1" rows=$BACKLOG seconds=$(awk -v ns=$((end - start)) \
 	    'BEGIN { printf "%.3f", ns / 1e9 }') rows_per_s=$(awk -v n=$BACKLOG \
 	    -v ns=$((end - start)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+}
+
+# 5. writer: a batch from stdin, and single calls.
+s_writer() {
+	say "5 writer: sse-push batch of $BACKLOG rows"
+	write_batch ours "$DB"
 	say "5 writer: $SPAWNS single sse-push calls (a responder holds the db)"
 	record single-push ours $("$BENCH" spawn -n $SPAWNS $PUSH "1 1")
 	if [ -x "$TOP/build/static/sse-push" ]; then
@@ -274,7 +278,7 @@ restart_once() {
 # latency at 1 and at the largest fan-out, replay, and the writer. The
 # SQLite sse-fcgi hands its socket over and comes back at the end.
 s_pg() {
-	local n=${FAN##* } url start end
+	local n=${FAN##* } url
 	# pg.sh's needs, from the tests' lib.sh.
 	track() { PIDS+=("$1"); }
 	not_ok() { say "not ok: $*"; }
@@ -294,14 +298,7 @@ s_pg() {
 	record "fanout-$n" pg $("$BENCH" load -n "$n" -r $RATE -d $PUBLISH \
 	    -s "$pushpg" -P sse-fcgi -F lighttpd "$(OURS_URL)")
 	say "8 PostgreSQL: sse-push batch of $BACKLOG rows"
-	[ -s "$T/batch.txt" ] || awk -v n=$BACKLOG 'BEGIN { for (i = 0; i < n; i++)
-	    printf "SYM%d %d.%02d\n", i % 50, 100 + i % 7, i % 100 }' > "$T/batch.txt"
-	start=$(date +%s%N)
-	"$BUILD/sse-push" -q -d "$url" -b < "$T/batch.txt" || say "batch failed"
-	end=$(date +%s%N)
-	record writer pg rows=$BACKLOG seconds=$(awk -v ns=$((end - start)) \
-	    'BEGIN { printf "%.3f", ns / 1e9 }') rows_per_s=$(awk -v n=$BACKLOG \
-	    -v ns=$((end - start)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')
+	write_batch pg "$url"
 	record single-push pg $("$BENCH" spawn -n $SPAWNS $pushpg "1 1")
 	say "8 PostgreSQL: replay $BACKLOG rows"
 	record backlog pg $("$BENCH" load -n 1 -L 0 -x $BACKLOG -t 300 "$(OURS_URL)")

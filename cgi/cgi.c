@@ -119,7 +119,7 @@ look(struct loop *l, int force)
 		int64_t oldest, newest;
 
 		fprintf(stderr, "sse.cgi: database '%s' was replaced: ending "
-		    "the stream\n", l->f.pg ? "(postgresql)" : l->cfg->db);
+		    "the stream\n", follow_name(&l->f));
 		if (l->f.ready && store_bounds(&l->f.st, &oldest, &newest) ==
 		    STORE_OK) {
 			stream_replaced(&l->s, oldest, newest, &l->out);

@@ -539,7 +539,7 @@ hub_look(struct server *sv)
 	if (rc == FOLLOW_REPLACED) {
 		if (sv->nconns > 0)
 			logmsg("database '%s' was replaced: ending %d streams",
-			    sv->f.pg ? "(postgresql)" : sv->cfg->db, sv->nconns);
+			    follow_name(&sv->f), sv->nconns);
 		tell_replaced(sv);
 		drop_all(sv, END_REPLACED);
 		if (sv->f.ready) {

@@ -32,6 +32,16 @@ prune_explains(struct follow *f, int64_t id)
 	    id < oldest;
 }
 
+/* Take a database's state as the one followed from now on: its epoch, and
+ * its newest id (and that row's ts) as what the streams have. */
+static void
+adopt(struct follow *f, const struct pg_state *ps)
+{
+	snprintf(f->epoch, sizeof(f->epoch), "%s", ps->epoch);
+	snprintf(f->seen_ts, sizeof(f->seen_ts), "%s", ps->newest_ts);
+	f->newest = f->version = ps->newest;
+}
+
 /*
  * PostgreSQL: connect, and decide whether the database is the one we
  * followed before (its epoch, and the row we saw last still there as we saw
@@ -46,8 +56,6 @@ reopen_pg(struct follow *f, int *same)
 
 	*same = 0;
 	forget(f);
-	if (f->retry_ms < FOLLOW_RETRY_MS)
-		f->retry_ms = FOLLOW_RETRY_MS;
 	if ((rc = store_open(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS))
 	    == STORE_OK && (rc = store_pg_state(&f->st, &ps)) == STORE_OK &&
 	    f->epoch[0] != '\0' && f->version > 0 && f->seen_ts[0] != '\0')
@@ -77,9 +85,7 @@ reopen_pg(struct follow *f, int *same)
 		*same = 1;
 		return STORE_OK;
 	}
-	snprintf(f->epoch, sizeof(f->epoch), "%s", ps.epoch);
-	snprintf(f->seen_ts, sizeof(f->seen_ts), "%s", ps.newest_ts);
-	f->newest = f->version = ps.newest;
+	adopt(f, &ps);
 	return STORE_OK;
 }
 
@@ -129,6 +135,7 @@ follow_open(struct follow *f, const char *path, int poll_ms, int64_t now)
 		/* The LISTEN is part of the open: a commit after it wakes us. */
 		f->pg = 1;
 		f->w.fd = -1;
+		f->retry_ms = FOLLOW_RETRY_MS;
 		return reopen_pg(f, &same);
 	}
 	/* Before the database: a commit after our first read must wake us. */
@@ -165,6 +172,12 @@ poll_interval(const struct follow *f)
 {
 	return f->pg && f->standby && f->poll_ms > STORE_PG_STANDBY_POLL_MS ?
 	    STORE_PG_STANDBY_POLL_MS : f->poll_ms;
+}
+
+const char *
+follow_name(const struct follow *f)
+{
+	return f->pg ? "(postgresql)" : f->path;
 }
 
 const char *
@@ -266,9 +279,7 @@ look_pg(struct follow *f, int64_t *v)
 	}
 	f->again = store_pg_drain(&f->st) > 0;
 	if (strcmp(ps.epoch, f->epoch) != 0 || ps.newest < f->version) {
-		snprintf(f->epoch, sizeof(f->epoch), "%s", ps.epoch);
-		snprintf(f->seen_ts, sizeof(f->seen_ts), "%s", ps.newest_ts);
-		f->newest = f->version = ps.newest;
+		adopt(f, &ps);
 		return FOLLOW_REPLACED;
 	}
 	if (ps.standby != f->standby) {

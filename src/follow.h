@@ -97,6 +97,9 @@ int	follow_fd(const struct follow *f);
  * the same descriptor number: poll it anew. */
 unsigned follow_generation(const struct follow *f);
 const char *follow_errmsg(const struct follow *f);
+/* What to call the database in a log line: its path, never a URL (which
+ * may hold a password). */
+const char *follow_name(const struct follow *f);
 
 /* The moment the next look is due if nothing wakes us. */
 int64_t	follow_deadline(const struct follow *f);

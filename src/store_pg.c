@@ -161,6 +161,30 @@ int_at(const PGresult *res, int row, int col)
 	    strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
+/* run() for a query over sse_state: it must return that table's row. */
+static PGresult *
+run_state(struct store *s, enum pg_query q, const char *const *params,
+    int *rc, const char *what)
+{
+	PGresult *res = run(s, q, params, NULL, rc, what);
+
+	if (res != NULL && PQntuples(res) < 1) {
+		PQclear(res);
+		store_seterr(s, "%s: sse_state has no row", what);
+		*rc = STORE_SCHEMA;
+		return NULL;
+	}
+	return res;
+}
+
+/* The bounds in columns 0 (oldest row, NULL if none) and 1 (newest id). */
+static void
+bounds_at(const PGresult *res, int64_t *oldest, int64_t *newest)
+{
+	*newest = int_at(res, 0, 1);
+	*oldest = PQgetisnull(res, 0, 0) ? *newest + 1 : int_at(res, 0, 0);
+}
+
 static const char *
 text_at(const PGresult *res, int row, int col)
 {
@@ -389,13 +413,12 @@ pgstore_read_span(struct store *s, int64_t after, int limit,
 
 	if ((res = run_after(s, PQ_SPAN, after, limit, &rc)) == NULL)
 		return rc;
-	if (PQntuples(res) < 1) {
+	if (PQntuples(res) < 1) {	/* the LEFT JOIN keeps sse_state's row */
 		PQclear(res);
 		store_seterr(s, "cannot read events: sse_state has no row");
 		return STORE_SCHEMA;
 	}
-	*newest = int_at(res, 0, 1);
-	*oldest = PQgetisnull(res, 0, 0) ? *newest + 1 : int_at(res, 0, 0);
+	bounds_at(res, oldest, newest);
 	n = emit_rows(res, 2, fn, ctx);
 	PQclear(res);
 	return n;
@@ -407,16 +430,10 @@ pgstore_bounds(struct store *s, int64_t *oldest, int64_t *newest)
 	PGresult *res;
 	int rc;
 
-	if ((res = run(s, PQ_BOUNDS, NULL, NULL, &rc, "cannot read bounds"))
+	if ((res = run_state(s, PQ_BOUNDS, NULL, &rc, "cannot read bounds"))
 	    == NULL)
 		return rc;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		store_seterr(s, "cannot read bounds: sse_state has no row");
-		return STORE_SCHEMA;
-	}
-	*newest = int_at(res, 0, 1);
-	*oldest = PQgetisnull(res, 0, 0) ? *newest + 1 : int_at(res, 0, 0);
+	bounds_at(res, oldest, newest);
 	PQclear(res);
 	return STORE_OK;
 }
@@ -596,14 +613,9 @@ store_pg_state(struct store *s, struct pg_state *st)
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	if ((res = run(s, PQ_STATE, NULL, NULL, &rc, "cannot read sse_state"))
+	if ((res = run_state(s, PQ_STATE, NULL, &rc, "cannot read sse_state"))
 	    == NULL)
 		return rc;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		store_seterr(s, "cannot read sse_state: it has no row");
-		return STORE_SCHEMA;
-	}
 	snprintf(st->epoch, sizeof(st->epoch), "%s", PQgetvalue(res, 0, 0));
 	st->newest = int_at(res, 0, 1);
 	if ((v = text_at(res, 0, 2)) != NULL)
