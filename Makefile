@@ -58,7 +58,8 @@ UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o \
              $(B)/tools/sseconn.o $(B)/bench/stats.o $(B)/bench/procstat.o
 
 PROGS      = $(B)/sse-push $(B)/sse.cgi $(B)/sse-fcgi
-TOOLS      = $(B)/sseload $(B)/ssebench $(B)/fcgiraw
+TOOLS      = $(B)/sseload $(B)/ssebench $(B)/fcgiraw $(B)/envexec \
+             $(B)/failepoll.so
 
 all: $(PROGS) $(TOOLS)
 
@@ -114,6 +115,15 @@ $(B)/sseload: $(B)/tools/sseload.o $(B)/tools/sseconn.o $(B)/tools/sseparse.o $(
 
 $(B)/fcgiraw: $(B)/tools/fcgiraw.o $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(B)/envexec: $(B)/tools/envexec.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# A shared object without the sanitizers: it is preloaded into a plain
+# build only (ASan must come first in a process's libraries).
+$(B)/failepoll.so: tests/tools/failepoll.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $<
 
 $(B)/settings-mdoc: $(B)/tools/settings-mdoc.o $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -182,7 +192,8 @@ test: deps
 	$(MAKE) fuzz FUZZ_SECONDS=5
 	tests/e2e/run.sh build
 	$(MAKE) B=build/san SAN=1 WERROR=1 all
-	SAN=1 tests/e2e/run.sh build/san t-responders t-lifecycle t-hostile t-faults t-cors t-races t-status t-pg
+	SAN=1 tests/e2e/run.sh build/san t-responders t-lifecycle t-hostile t-faults t-cors t-races t-status t-pg \
+	    t-identity
 
 deps:
 	@tests/deps.sh

@@ -86,8 +86,17 @@ send_out(struct loop *l, int64_t now)
 static int
 catch_up(struct loop *l)
 {
+	int64_t t = clock_ms();
 	int rc;
 
+	/* Grants read again once per heartbeat interval: a revoked one stops
+	 * delivery on an open stream; a failed read ends it (fail closed). */
+	if (stream_grants_due(&l->s, t) &&
+	    stream_read_grants(&l->s, &l->f.st, t) != STORE_OK) {
+		fprintf(stderr, "sse.cgi: cannot read the grants of '%s' again: "
+		    "%s\n", l->s.req.user, follow_errmsg(&l->f));
+		return 1;
+	}
 	do {
 		rc = batch_load(&l->b, &l->f.st, l->s.cursor,
 		    l->cfg->batch_rows, BATCH_BYTES);
@@ -214,9 +223,13 @@ cgi_serve(const struct config *cfg)
 	    getenv("HTTP_ACCESS_CONTROL_REQUEST_METHOD"));
 	page = status == 200 ? status_wanted(cfg->status_path,
 	    getenv("REQUEST_URI"), getenv("QUERY_STRING")) : STATUS_NONE;
+	/* The environment as a whole: getenv() would take the first of two
+	 * REMOTE_USERs a web server (or fcgiwrap behind nginx) passed. */
 	if (status == 200 && page == STATUS_NONE)
-		status = request_auth(&req, getenv("SSE_PRIVATE"),
-		    cfg->private_, getenv("REMOTE_USER"));
+		status = request_auth(&req, environ, cfg->private_);
+	if (status == 401 || status == 403 || status == 500)
+		fprintf(stderr, "sse.cgi: refused a request (%d): %s\n", status,
+		    req.error);
 	if (status != 200) {
 		stream_reject(status, &req, &cfg->stream, &l.out);
 		flush_out(&l.out);

@@ -89,11 +89,10 @@ read_request(int fd, const struct intake *in)
 		    "REQUEST_URI", r.envp), FCGX_GetParam("QUERY_STRING",
 		    r.envp));
 	/* The status page is the web server's to guard (conf/); a stream
-	 * on a private endpoint needs its signed-in user. */
+	 * on a private endpoint needs its signed-in user. All the params,
+	 * not FCGX_GetParam(): it returns the first of two copies. */
 	if (d->status == 200 && d->status_page == STATUS_NONE)
-		d->status = request_auth(&d->req, FCGX_GetParam("SSE_PRIVATE",
-		    r.envp), in->private_, FCGX_GetParam("REMOTE_USER",
-		    r.envp));
+		d->status = request_auth(&d->req, r.envp, in->private_);
 	/* A GET or HEAD with a body is refused unread: nobody waits for it
 	 * to arrive. Any other method is refused anyway. */
 	if (content_length(r.envp) > 0 && d->status == 200) {

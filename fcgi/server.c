@@ -289,6 +289,25 @@ conn_replay_spent(struct server *sv, struct conn *c, const struct batch *b)
 	return 1;
 }
 
+/* Before a private stream takes rows: its grants, read again once per
+ * heartbeat interval. A failed read ends the stream rather than deliver on
+ * grants that may have been revoked. -1 if the conn ended. */
+static int
+conn_grants(struct server *sv, struct conn *c)
+{
+	int64_t t = clock_ms();
+
+	if (!stream_grants_due(&c->s, t))
+		return 0;
+	if (sv->f.ready && stream_read_grants(&c->s, &sv->f.st, t) ==
+	    STORE_OK)
+		return 0;
+	logmsg("cannot read the grants of '%s' again: %s; ending its stream",
+	    c->s.req.user, follow_errmsg(&sv->f));
+	conn_finish(sv, c, END_GRANTS);
+	return -1;
+}
+
 /* The frames of b this stream wants into sv->text, counted. */
 static int
 conn_take(struct server *sv, struct conn *c, const struct batch *b)
@@ -311,6 +330,8 @@ conn_catch_up(struct server *sv, struct conn *c)
 {
 	int rc;
 
+	if (conn_grants(sv, c) == -1)
+		return -1;
 	rc = sv->f.ready ? batch_load(&sv->own, &sv->f.st, c->s.cursor,
 	    sv->cfg->batch_rows, BATCH_BYTES) : STORE_ERR;
 	if (rc != STORE_OK) {
@@ -353,17 +374,24 @@ static void
 conn_start(struct server *sv, struct intake_done *d)
 {
 	struct conn *c;
-	int fd = d->fd, hi, rc;
+	int fd = d->fd, hi, rc, low = 0;
+	/* Before any query: a client turned away costs no database work. */
+	int busy = sv->stopping || sv->nconns >= sv->cfg->max_streams;
 
+	/* Keep low descriptors for libfcgi's intake (see intake.h). With
+	 * none >= HIGH_FD free, the stream is refused: held low, it would
+	 * push the intake's next descriptors past FD_SETSIZE. */
+	if (fd < HIGH_FD) {
+		if ((hi = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD)) >= 0) {
+			close(fd);
+			fd = hi;
+		} else
+			low = 1;
+	}
 	/* Try the database again before this conn is on the list: a look
 	 * that finds a new file ends every stream on it. */
-	if (!sv->f.ready && d->status == 200)
+	if (!sv->f.ready && d->status == 200 && !busy && !low)
 		hub_look(sv);
-	/* Keep low descriptors for libfcgi's intake (see intake.h). */
-	if (fd < HIGH_FD && (hi = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD)) >= 0) {
-		close(fd);
-		fd = hi;
-	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    ep_add(sv, fd, EPOLLIN | EPOLLRDHUP, c) == -1) {
@@ -380,6 +408,9 @@ conn_start(struct server *sv, struct intake_done *d)
 	sv->nconns++;
 	buf_clear(&sv->text);
 	if (d->status != 200) {
+		if (d->status == 401 || d->status == 403 || d->status == 500)
+			logmsg("refused a request (%d): %s", d->status,
+			    d->req.error);
 		stream_reject(d->status, &d->req, &sv->cfg->stream,
 		    &sv->text);
 		goto finish;
@@ -396,13 +427,18 @@ conn_start(struct server *sv, struct intake_done *d)
 		    &sv->text);
 		goto finish;
 	}
+	if (busy || low) {
+		stream_turn_away(&sv->cfg->stream, &d->req, sv->stopping ?
+		    "server stopping" : "server busy", &sv->text);
+		sv->stat.refused++;
+		goto finish;
+	}
 	rc = sv->f.ready ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
 	    &sv->f.st, &sv->text) : STORE_ERR;
-	if (rc < 0 || sv->stopping || sv->nconns > sv->cfg->max_streams) {
+	if (rc < 0) {
 		buf_clear(&sv->text);
-		stream_turn_away(&sv->cfg->stream, &d->req, rc < 0 ?
-		    "database unavailable" : sv->stopping ? "server stopping" :
-		    "server busy", &sv->text);
+		stream_turn_away(&sv->cfg->stream, &d->req,
+		    "database unavailable", &sv->text);
 		sv->stat.refused++;
 		goto finish;
 	}
@@ -439,6 +475,8 @@ hub_fan_out(struct server *sv)
 			conn_set(sv, c, CONN_BEHIND);
 			continue;
 		}
+		if (conn_grants(sv, c) == -1)
+			continue;
 		if (conn_take(sv, c, &sv->hub) == -1) {
 			conn_set(sv, c, CONN_BEHIND);
 			continue;
@@ -644,6 +682,18 @@ accept_all(struct server *sv)
 
 	while (intake_has_room(&sv->intake)) {
 		fd = accept4(sv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= HIGH_FD) {
+			/* libfcgi's select() cannot take it (intake.h); the
+			 * web server sees a closed connection and retries. */
+			close(fd);
+			if (clock_ms() - sv->last_accept_log >= 60000) {
+				logmsg("accept: no descriptor below %d free "
+				    "(holding %d streams); closed a connection",
+				    HIGH_FD, sv->nconns);
+				sv->last_accept_log = clock_ms();
+			}
+			continue;
+		}
 		if (fd >= 0) {
 			intake_push(&sv->intake, fd);
 			continue;
@@ -800,7 +850,7 @@ server_run(const struct config *cfg, int listen_fd)
 {
 	struct epoll_event ev[256];
 	struct server sv;
-	int i, n;
+	int i, n, status = 0;
 
 	memset(&sv, 0, sizeof(sv));
 	sv.cfg = cfg;
@@ -819,7 +869,10 @@ server_run(const struct config *cfg, int listen_fd)
 	while (!sv.stopping || sv.nconns > 0) {
 		n = epoll_wait(sv.ep, ev, 256, sv.stopping ? 100 : -1);
 		if (n == -1 && errno != EINTR) {
-			logmsg("epoll_wait: %s", strerror(errno));
+			/* Not a stop asked for: exit non-zero, so a service
+			 * manager's Restart=on-failure brings it back. */
+			logmsg("epoll_wait: %s; exiting", strerror(errno));
+			status = 1;
 			break;
 		}
 		for (i = 0; i < n; i++)
@@ -836,5 +889,5 @@ server_run(const struct config *cfg, int listen_fd)
 	batch_release(&sv.hub);
 	batch_release(&sv.own);
 	buf_release(&sv.text);
-	return 0;
+	return status;
 }

@@ -173,12 +173,42 @@ request_cors(struct request *r, const char *origin, const char *method)
 }
 
 int
-request_auth(struct request *r, const char *private_flag, int dflt,
-    const char *user)
+request_param(char *const *env, const char *name, const char **value)
 {
-	r->private_ = private_flag != NULL ? strcmp(private_flag, "0") != 0 :
-	    dflt;
+	size_t n = strlen(name);
+	int count = 0;
+
+	*value = NULL;
+	for (; env != NULL && *env != NULL; env++) {
+		if (strncmp(*env, name, n) != 0 || (*env)[n] != '=')
+			continue;
+		if (count++ == 0)
+			*value = *env + n + 1;
+	}
+	return count;
+}
+
+int
+request_auth(struct request *r, char *const *env, int dflt)
+{
+	const char *flag, *user;
+	int nflag = request_param(env, "SSE_PRIVATE", &flag);
+	int nuser = request_param(env, "REMOTE_USER", &user);
+
+	r->private_ = 1;	/* until decided: fail closed */
 	r->user[0] = '\0';
+	if (nuser > 1) {
+		r->error = "the web server sent REMOTE_USER more than once: "
+		    "its configuration sets it twice (nginx: fastcgi_params "
+		    "and a second fastcgi_param)";
+		return 500;
+	}
+	if (nflag > 1) {
+		r->error = "the web server sent SSE_PRIVATE more than once: "
+		    "its configuration sets it twice";
+		return 500;
+	}
+	r->private_ = flag != NULL ? strcmp(flag, "0") != 0 : dflt;
 	if (!r->private_)
 		return 200;
 	if (user == NULL || user[0] == '\0') {
@@ -186,8 +216,9 @@ request_auth(struct request *r, const char *private_flag, int dflt,
 		    "the user in (REMOTE_USER)";
 		return 401;
 	}
-	if (validate_audience(user) != NULL) {
-		r->error = "the user name cannot be an audience";
+	if (validate_user(user) != NULL) {
+		r->error = "the user name cannot be an audience (over 255 bytes, "
+		    "a control character, or a group's 'group:' prefix)";
 		return 403;
 	}
 	strcpy(r->user, user);

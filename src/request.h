@@ -22,7 +22,7 @@ struct request {
 	int64_t		 cursor;
 	int		 nsymbols;	/* 0: every event */
 	char		 symbols[REQUEST_SYMBOLS_MAX][SYMBOL_MAX + 1];
-	const char	*error;		/* reason for a 400 (static string) */
+	const char	*error;		/* reason for a 4xx/500 (static string) */
 	char		 origin[CORS_ORIGIN_MAX + 1];	/* "" if absent */
 	char		 preflight[16];	/* Access-Control-Request-Method */
 	int		 private_;	/* a private endpoint (SSE_PRIVATE) */
@@ -44,15 +44,23 @@ int	request_parse(struct request *r, const char *method, const char *query,
 void	request_cors(struct request *r, const char *origin, const char *method);
 
 /*
- * Who is asking, on a private endpoint: private_flag is the request's
- * SSE_PRIVATE ("0" public, anything else private; NULL: dflt), user the
- * REMOTE_USER the web server authenticated. Returns 200; 401 when a private
- * endpoint has no user (the web server let an anonymous request through:
- * never a silent public stream); 403 when the name cannot be an audience.
- * A public endpoint ignores the user: it streams public events only.
+ * The value of name in env, a NULL-terminated array of "NAME=value" (a
+ * FastCGI request's params, or a CGI program's environ). Returns how many
+ * times name appears; *value is the first value, NULL when there is none.
  */
-int	request_auth(struct request *r, const char *private_flag, int dflt,
-	    const char *user);
+int	request_param(char *const *env, const char *name, const char **value);
+
+/*
+ * Who is asking, decided once, from env alone (see request_param()):
+ * SSE_PRIVATE ("0" public, anything else private; absent: dflt) and the
+ * REMOTE_USER the web server authenticated. Returns 200; 500 when either
+ * comes more than once (a web server that appends a second copy, as nginx
+ * does, would have the responder pick one: it picks none); 401 when a
+ * private endpoint has no user (never a silent public stream); 403 when
+ * the name cannot be a user (validate_user()). r->error says why. A public
+ * endpoint ignores the user: it streams public events only.
+ */
+int	request_auth(struct request *r, char *const *env, int dflt);
 
 /* 1 when the stream should carry this row: non-price events always pass. */
 int	request_wants(const struct request *r, const char *symbol);

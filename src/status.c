@@ -59,7 +59,7 @@ render_db(enum status_format f, const struct status_db *db, struct buf *out)
 static const char *const end_names[END_COUNT] = {
 	[END_LIFETIME] = "lifetime", [END_REPLAY] = "replay",
 	[END_REPLACED] = "replaced", [END_SHUTDOWN] = "shutdown",
-	[END_DROP] = "drop",
+	[END_DROP] = "drop", [END_GRANTS] = "grants",
 };
 
 static void

@@ -22,6 +22,7 @@ enum status_end {
 	END_REPLACED,		/* the database file was replaced */
 	END_SHUTDOWN,		/* SIGTERM or SIGINT */
 	END_DROP,		/* SIGUSR1 */
+	END_GRANTS,		/* its user's grants could not be read again */
 	END_COUNT
 };
 

@@ -30,9 +30,10 @@ stream_reject(int status, const struct request *r,
 		cors_headers(&cfg->cors, r->origin, out);
 		buf_appends(out, "Content-Type: text/plain; charset=utf-8\r\n"
 		    "\r\nmethod not allowed: use GET\n");
-	} else if (status == 401 || status == 403) {
+	} else if (status == 401 || status == 403 || status == 500) {
 		buf_appends(out, status == 401 ? "Status: 401 Unauthorized\r\n" :
-		    "Status: 403 Forbidden\r\n");
+		    status == 403 ? "Status: 403 Forbidden\r\n" :
+		    "Status: 500 Internal Server Error\r\n");
 		cors_headers(&cfg->cors, r->origin, out);
 		buf_printf(out, "Content-Type: text/plain; charset=utf-8\r\n"
 		    "\r\n%s\n", r->error ? r->error : "not allowed");
@@ -65,52 +66,108 @@ reset(struct stream *s, struct buf *out, const char *reason, int64_t id,
 	s->cursor = s->sent_id = id;
 }
 
+/* The grants being read: grown as rows come. */
+struct grant_list {
+	char	**names;
+	size_t	  n, cap;
+};
+
+static void
+grant_list_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 static int
 add_grant(void *ctx, const char *name)
 {
-	struct stream *s = ctx;
+	struct grant_list *l = ctx;
+	char **names;
 
-	if (strlen(name) > AUDIENCE_MAX)
-		return 0;	/* cannot match an audience we wrote */
-	strcpy(s->grants[s->ngrants++], name);
-	return s->ngrants == STREAM_GRANTS_MAX;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		if ((names = realloc(l->names, cap * sizeof(*names))) == NULL)
+			return -1;
+		l->names = names;
+		l->cap = cap;
+	}
+	if ((l->names[l->n] = strdup(name)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
 }
 
-/* A private stream's audiences besides its user: read once, at the start. */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A private stream's audiences besides its user, all of them: a cap would
+ * drop the events of the grants past it, and the closing id would then
+ * move the client's cursor past those for good. Sorted here, not by the
+ * database, whose collation need not be strcmp()'s.
+ */
 static int
 load_grants(struct stream *s, struct store *st)
 {
+	struct grant_list l = { NULL, 0, 0 };
 	int rc;
 
-	if ((s->grants = calloc(STREAM_GRANTS_MAX, sizeof(*s->grants))) == NULL)
-		return STORE_ERR;
-	rc = store_grants(st, s->req.user, STREAM_GRANTS_MAX, add_grant, s);
-	return rc < 0 ? rc : STORE_OK;
+	grant_list_free(s->grants, s->ngrants);
+	s->grants = NULL;
+	s->ngrants = 0;
+	rc = store_grants(st, s->req.user, INT32_MAX, add_grant, &l);
+	if (rc >= 0 && (size_t)rc != l.n)
+		rc = STORE_ERR;		/* add_grant ran out of memory */
+	if (rc < 0) {
+		grant_list_free(l.names, l.n);
+		return rc;
+	}
+	if (l.n > 1)
+		qsort(l.names, l.n, sizeof(*l.names), by_name);
+	s->grants = l.names;
+	s->ngrants = l.n;
+	return STORE_OK;
 }
 
 void
 stream_release(struct stream *s)
 {
-	free(s->grants);
+	grant_list_free(s->grants, s->ngrants);
 	s->grants = NULL;
 	s->ngrants = 0;
 }
 
 int
+stream_grants_due(const struct stream *s, int64_t now)
+{
+	return s->req.private_ && now >= s->grants_at;
+}
+
+int
+stream_read_grants(struct stream *s, struct store *st, int64_t now)
+{
+	s->grants_at = now + s->heartbeat_ms;
+	return load_grants(s, st);
+}
+
+int
 stream_hears(const struct stream *s, const char *audience)
 {
-	int i;
-
 	if (audience == NULL)
 		return 1;
 	if (!s->req.private_ || audience[0] == '\0')
 		return 0;
 	if (strcmp(audience, s->req.user) == 0)
 		return 1;
-	for (i = 0; i < s->ngrants; i++)
-		if (strcmp(audience, s->grants[i]) == 0)
-			return 1;
-	return 0;
+	return s->ngrants > 0 && bsearch(&audience, s->grants, s->ngrants,
+	    sizeof(*s->grants), by_name) != NULL;
 }
 
 int
@@ -157,7 +214,7 @@ int
 stream_take(struct stream *s, const struct batch *b, struct buf *out)
 {
 	size_t i;
-	int n = 0;
+	int n = 0, read = 0;
 
 	if (b->after > s->cursor)
 		return -1;
@@ -169,6 +226,7 @@ stream_take(struct stream *s, const struct batch *b, struct buf *out)
 		const struct frame *f = &b->f[i];
 		if (f->id <= s->cursor)
 			continue;
+		read++;
 		if (f->has_symbol && !request_wants(&s->req, f->symbol))
 			continue;
 		if (f->has_audience && !stream_hears(s, f->audience))
@@ -180,7 +238,7 @@ stream_take(struct stream *s, const struct batch *b, struct buf *out)
 	if (b->last > s->cursor)
 		s->cursor = b->last;
 	if (b->full)
-		s->replayed += n;
+		s->replayed += read;
 	return n;
 }
 
@@ -196,6 +254,7 @@ stream_clock(struct stream *s, int64_t now, int heartbeat_ms, int64_t life_ms)
 	s->heartbeat_ms = heartbeat_ms;
 	s->end_at = life_ms > 0 ? now + life_ms : INT64_MAX;
 	s->beat_at = now + heartbeat_ms;
+	s->grants_at = now + heartbeat_ms;
 }
 
 int64_t

@@ -31,17 +31,17 @@ struct stream {
 	struct request	 req;
 	int64_t		 cursor;	/* every row <= cursor was examined */
 	int64_t		 sent_id;	/* last id the client has seen */
-	int64_t		 replayed;	/* rows sent from full batches */
+	int64_t		 replayed;	/* rows read from full batches */
 	int64_t		 end_at;	/* ms: the end of its life */
 	int64_t		 beat_at;	/* ms: a heartbeat is due */
 	int		 heartbeat_ms;
-	char		(*grants)[AUDIENCE_MAX + 1];	/* private: the user's */
-	int		 ngrants;
+	char		**grants;	/* private: the user's, sorted */
+	size_t		 ngrants;
+	int64_t		 grants_at;	/* ms: read the grants again */
 };
 
-#define STREAM_GRANTS_MAX	32	/* audiences one user may hold */
-
-/* The head and body of a response that is not a stream: 400, 405, or the
+/* The head and body of a response that is not a stream: 400, 401, 403,
+ * 405, 500 (a web server that sent REMOTE_USER twice), or the
  * answer to an OPTIONS preflight (204, 403; 405 when CORS is off). */
 void	stream_reject(int status, const struct request *r,
 	    const struct stream_cfg *cfg, struct buf *out);
@@ -63,6 +63,15 @@ int	stream_begin(struct stream *s, const struct request *req,
 
 /* Free what stream_begin() took (a private stream's grants). */
 void	stream_release(struct stream *s);
+/*
+ * A private stream reads its user's grants again once per heartbeat
+ * interval, so a revoked grant stops delivery on an open stream within
+ * that time. Call stream_grants_due() before handing the stream rows;
+ * when it says 1, stream_read_grants() (a STORE_* code; on failure the
+ * stream holds no grants and should end: it fails closed).
+ */
+int	stream_grants_due(const struct stream *s, int64_t now);
+int	stream_read_grants(struct stream *s, struct store *st, int64_t now);
 /* 1 when this stream may carry a row for audience (NULL: public). */
 int	stream_hears(const struct stream *s, const char *audience);
 
@@ -71,7 +80,8 @@ int	stream_hears(const struct stream *s, const char *audience);
  * cursor to b->last. When rows after the cursor were pruned (b->oldest is
  * beyond it), an "event: reset" saying so comes first. Rows of a full batch
  * (more were waiting: the stream is catching up) count as replayed, the
- * same for either responder. Returns the number of frames appended, or -1
+ * same for either responder: every row read past the cursor, sent or
+ * filtered out, so SSE_MAX_REPLAY bounds the reading a connection costs. Returns the number of frames appended, or -1
  * if b starts after the cursor (the stream is behind and must read for
  * itself).
  */
@@ -90,7 +100,8 @@ int	stream_replay_spent(const struct stream *s, const struct stream_cfg *cfg);
 
 /*
  * Deadlines, in ms of the caller's clock: the stream ends at now + life_ms
- * (0: never) and beats heartbeat_ms after its last write.
+ * (0: never), beats heartbeat_ms after its last write, and reads its
+ * grants again heartbeat_ms from now.
  */
 void	stream_clock(struct stream *s, int64_t now, int heartbeat_ms,
 	    int64_t life_ms);

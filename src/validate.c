@@ -62,12 +62,26 @@ validate_audience(const char *s)
 		return "audience is empty";
 	len = strlen(s);
 	if (len > AUDIENCE_MAX)
-		return "audience is longer than 64 bytes";
+		return "audience is longer than 255 bytes";
 	for (p = (const unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return "audience holds a control character";
 	if (!utf8_valid(s, len))
 		return "audience is not valid UTF-8";
+	if (strcmp(s, GROUP_PREFIX) == 0)
+		return "group name is empty";
+	return NULL;
+}
+
+const char *
+validate_user(const char *s)
+{
+	const char *why;
+
+	if ((why = validate_audience(s)) != NULL)
+		return why;
+	if (strncmp(s, GROUP_PREFIX, strlen(GROUP_PREFIX)) == 0)
+		return "user name starts with 'group:', which names groups";
 	return NULL;
 }
 

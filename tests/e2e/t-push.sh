@@ -10,14 +10,33 @@ check "price is TEXT, not a float" [ "$(q "SELECT typeof(price) FROM events WHER
 "$BUILD/sse-push" -q -d "$DB" AAPL 189.60
 check "payload carries price and change" [ "$(q "SELECT data FROM events WHERE id=2")" = '{"symbol":"AAPL","price":189.60,"change":0.05}' ]
 check "WAL mode" [ "$(q "PRAGMA journal_mode")" = wal ]
-check "schema version 2" [ "$(q "PRAGMA user_version")" = 2 ]
+check "schema version 3" [ "$(q "PRAGMA user_version")" = 3 ]
 # A version 1 database (before private events) is upgraded in place.
 V1=$T/v1.db
 { cat "$TOP/schema/001-events.sql"; echo "PRAGMA user_version = 1;"
   echo "INSERT INTO events (event, data) VALUES ('old', 'kept');"; } | sqlite3 "$V1"
 "$BUILD/sse-push" -q -d "$V1" -e dm -m hi --to alice
-check "schema 1 upgraded to 2 by the next push, its rows kept" [ "$(sqlite3 "$V1" "PRAGMA user_version; SELECT group_concat(event || ':' || coalesce(audience, '-'), ' ') FROM events")" = "$(printf '2\nold:- dm:alice')" ]
-check "... with the grants table" sqlite3 "$V1" "SELECT count(*) FROM grants"
+check "schema 1 upgraded to 3 by the next push, its rows kept" [ "$(sqlite3 "$V1" "PRAGMA user_version; SELECT group_concat(event || ':' || coalesce(audience, '-'), ' ') FROM events")" = "$(printf '3\nold:- dm:alice')" ]
+check "... with the grants table, empty" [ "$(sqlite3 "$V1" "SELECT count(*) FROM grants")" = 0 ]
+
+# A version 2 database: granted names become groups (in grants and in the
+# events sent to them), ids and the AUTOINCREMENT counter survive the
+# rebuild, and the schema then takes 255-byte names and no more.
+V2=$T/v2.db
+{ cat "$TOP/schema/001-events.sql" "$TOP/schema/002-audience.sql"
+  echo "PRAGMA user_version = 2;"
+  echo "INSERT INTO events (event, data) VALUES ('old', 'kept');"
+  echo "INSERT INTO events (event, data, audience) VALUES ('page', 'p', 'ops'), ('dm', 'd', 'bob'), ('gone', 'g', NULL);"
+  echo "DELETE FROM events WHERE id = 4;"
+  echo "INSERT INTO grants VALUES ('alice', 'ops');"; } | sqlite3 "$V2"
+id=$("$BUILD/sse-push" -d "$V2" -e dm -m hi --to "$(printf '%0255d' 7)")
+check "schema 2 upgraded to 3: the pruned top id is not handed out again ($id)" [ "$id" = 5 ]
+check "... a granted name is a group now, in events and in grants" [ "$(sqlite3 "$V2" "PRAGMA user_version; SELECT group_concat(id || ':' || coalesce(audience, '-'), ' ') FROM events WHERE id < 5; SELECT user || '>' || audience FROM grants")" = "$(printf '3\n1:- 2:group:ops 3:bob\nalice>group:ops')" ]
+check "... the schema refuses a 256-byte audience" sh -c "! sqlite3 '$V2' \"INSERT INTO events (event, data, audience) VALUES ('x', 'y', '$(printf '%0256d' 7)')\" 2> /dev/null"
+check "... and a grant to a user named group:..." sh -c "! sqlite3 '$V2' \"INSERT INTO grants VALUES ('group:ops', 'x')\" 2> /dev/null"
+check "... and passes integrity_check" [ "$(sqlite3 "$V2" "PRAGMA integrity_check")" = ok ]
+"$BUILD/sse-push" -q -d "$V2" -e dm -m x --to "$(printf '%0256d' 7)" 2> /dev/null
+check "--to refuses a 256-byte name (exit 65)" [ $? = 65 ]
 "$BUILD/sse-push" -q -d "$DB" -e dm -m x --to "$(printf 'a\tb')" 2> "$T/to.err"
 check "--to refuses a control character (exit 65)" [ $? = 65 ]
 check "latest_prices view" [ "$(q "SELECT symbol||' '||price FROM latest_prices")" = "AAPL 189.60" ]

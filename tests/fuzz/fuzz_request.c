@@ -2,7 +2,8 @@
  * the first two NULs): the answer is 200, 400 or 405, and what a 200
  * accepts is valid. The third part is also tried as the Origin header:
  * Vary comes on every answer, only the allowed origin is ever echoed, in
- * one line after it, and only it passes a preflight. */
+ * one line after it, and only it passes a preflight. Split at newlines,
+ * it is a request's params for request_auth(). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,42 @@ check_status(const char *uri, const char *query)
 		abort();
 }
 
+/*
+ * The third part as a request's params, one "NAME=value" a line: a stream
+ * only when REMOTE_USER and SSE_PRIVATE come at most once each; a private
+ * one only for a user name that validate_user() takes, kept exactly.
+ */
+static void
+check_auth(const char *text)
+{
+	char *copy = strdup(text), *env[64], *line, *save = NULL;
+	const char *user, *flag;
+	struct request r;
+	int n = 0, nuser, nflag, st;
+
+	for (line = strtok_r(copy, "\n", &save); line != NULL && n < 63;
+	    line = strtok_r(NULL, "\n", &save))
+		env[n++] = line;
+	env[n] = NULL;
+	nuser = request_param(env, "REMOTE_USER", &user);
+	nflag = request_param(env, "SSE_PRIVATE", &flag);
+	memset(&r, 0, sizeof(r));
+	st = request_auth(&r, env, 1);
+	if (st != 200 && st != 401 && st != 403 && st != 500)
+		abort();
+	if ((st == 500) != (nuser > 1 || nflag > 1))
+		abort();
+	if (st != 200 && r.error == NULL)
+		abort();
+	if (st == 200 && r.private_ && (user == NULL ||
+	    validate_user(user) != NULL || strcmp(r.user, user) != 0))
+		abort();
+	if (st == 200 && !r.private_ && (flag == NULL ||
+	    strcmp(flag, "0") != 0 || r.user[0] != '\0'))
+		abort();
+	free(copy);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -106,14 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	check_cors(&r, lei, method);
 	check_status(method, query);
-	/* The third part as REMOTE_USER on a private endpoint: a stream only
-	 * for a name that could be an audience, kept exactly. */
-	st = request_auth(&r, "1", 0, lei);
-	if (st == 200 && (validate_audience(lei) != NULL ||
-	    strcmp(r.user, lei) != 0))
-		abort();
-	if (st != 200 && st != 401 && st != 403)
-		abort();
+	check_auth(lei);
 	free(buf);
 	return 0;
 }

@@ -34,13 +34,25 @@ record(struct buf *b, int type, const void *p, size_t n)
 		buf_append(b, p, n);
 }
 
+/* A name-value length: one byte below 128, else four with the top bit. */
+static void
+param_len(struct buf *b, size_t n)
+{
+	unsigned char l[4] = { (unsigned char)(n >> 24 | 0x80),
+	    (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n };
+
+	if (n < 128) {
+		l[0] = (unsigned char)n;
+		buf_append(b, l, 1);
+	} else
+		buf_append(b, l, 4);
+}
+
 static void
 param(struct buf *b, const char *k, const char *v)
 {
-	unsigned char kl = (unsigned char)strlen(k), vl = (unsigned char)strlen(v);
-
-	buf_append(b, &kl, 1);
-	buf_append(b, &vl, 1);
+	param_len(b, strlen(k));
+	param_len(b, strlen(v));
 	buf_appends(b, k);
 	buf_appends(b, v);
 }

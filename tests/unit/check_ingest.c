@@ -25,6 +25,9 @@ teardown(void)
 	rm_db(path);
 }
 
+#define X50	"12345678901234567890123456789012345678901234567890"
+#define X250	X50 X50 X50 X50 X50
+
 static const struct {
 	const char *line;
 	int rc;			/* STORE_OK or INGEST_INVALID */
@@ -48,8 +51,16 @@ static const struct {
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"a\\nb\"}", INGEST_INVALID, 0 },
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"a\\u0000b\"}",
 	  INGEST_INVALID, 0 },
+	/* 70 bytes: over the old limit of 64; 255 pass, 256 do not. */
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"12345678901234567890"
-	  "12345678901234567890123456789012345678901234567890\"}", INGEST_INVALID, 0 },
+	  "12345678901234567890123456789012345678901234567890\"}", STORE_OK, 1 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"" X250 "12345\"}",
+	  STORE_OK, 1 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"" X250 "123456\"}",
+	  INGEST_INVALID, 0 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"group:ops\"}", STORE_OK, 1 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"group:\"}",
+	  INGEST_INVALID, 0 },
 	{ "{\"symbol\":\"AAPL\",\"price\":1,\"to\":\"alice\"}", INGEST_INVALID, 0 },
 	{ "AAPL", INGEST_INVALID, 0 },
 	{ "AAPL 1 2", INGEST_INVALID, 0 },

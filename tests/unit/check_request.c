@@ -108,32 +108,117 @@ START_TEST(test_wants)
 }
 END_TEST
 
+/* auth(r, dflt, flag, user): request_auth() with an environment holding
+ * SSE_PRIVATE=flag and REMOTE_USER=user, each only when not NULL. */
+static int
+auth(struct request *r, int dflt, const char *flag, const char *user)
+{
+	char f[64], u[512];
+	char *env[3] = { NULL, NULL, NULL };
+	int n = 0;
+
+	if (flag != NULL) {
+		snprintf(f, sizeof(f), "SSE_PRIVATE=%s", flag);
+		env[n++] = f;
+	}
+	if (user != NULL) {
+		snprintf(u, sizeof(u), "REMOTE_USER=%s", user);
+		env[n++] = u;
+	}
+	return request_auth(r, env, dflt);
+}
+
 /* Who may stream on a private endpoint, and what a public one ignores. */
 START_TEST(test_auth)
 {
 	struct request r;
+	char sub[AUDIENCE_MAX + 2];
 
 	request_parse(&r, "GET", "", NULL);
-	ck_assert_int_eq(request_auth(&r, NULL, 0, "alice"), 200);
+	ck_assert_int_eq(auth(&r, 0, NULL, "alice"), 200);
 	ck_assert(!r.private_);
 	ck_assert_str_eq(r.user, "");		/* public: the user is not kept */
-	ck_assert_int_eq(request_auth(&r, NULL, 1, "alice"), 200);
+	ck_assert_int_eq(auth(&r, 1, NULL, "alice"), 200);
 	ck_assert(r.private_);
 	ck_assert_str_eq(r.user, "alice");
-	ck_assert_int_eq(request_auth(&r, "1", 0, "bob"), 200);
+	ck_assert_int_eq(auth(&r, 0, "1", "bob"), 200);
 	ck_assert_str_eq(r.user, "bob");
-	ck_assert_int_eq(request_auth(&r, "0", 1, "bob"), 200);
+	ck_assert_int_eq(auth(&r, 1, "0", "bob"), 200);
 	ck_assert(!r.private_);
 	/* Anything but "0" is private: a typo fails closed. */
-	ck_assert_int_eq(request_auth(&r, "yes", 0, NULL), 401);
-	ck_assert_int_eq(request_auth(&r, "", 0, NULL), 401);
-	ck_assert_int_eq(request_auth(&r, NULL, 1, NULL), 401);
+	ck_assert_int_eq(auth(&r, 0, "yes", NULL), 401);
+	ck_assert_int_eq(auth(&r, 0, "", NULL), 401);
+	ck_assert_int_eq(auth(&r, 1, NULL, NULL), 401);
 	ck_assert_ptr_nonnull(r.error);
-	ck_assert_int_eq(request_auth(&r, NULL, 1, ""), 401);
-	ck_assert_int_eq(request_auth(&r, NULL, 1, "a\nb"), 403);
-	ck_assert_int_eq(request_auth(&r, NULL, 1, "12345678901234567890123456789"
-	    "012345678901234567890123456789012345678"), 403);
+	ck_assert_int_eq(auth(&r, 1, NULL, ""), 401);
+	ck_assert_int_eq(auth(&r, 1, NULL, "a\nb"), 403);
+	ck_assert_int_eq(auth(&r, 1, NULL, "group:ops"), 403);
 	ck_assert_str_eq(r.user, "");
+	/* An OpenID Connect sub@issuer of 255 bytes streams; 256 do not. */
+	memset(sub, 'x', sizeof(sub));
+	sub[AUDIENCE_MAX] = '\0';
+	ck_assert_int_eq(auth(&r, 1, NULL, sub), 200);
+	ck_assert_str_eq(r.user, sub);
+	sub[AUDIENCE_MAX] = 'x';
+	sub[AUDIENCE_MAX + 1] = '\0';
+	ck_assert_int_eq(auth(&r, 1, NULL, sub), 403);
+}
+END_TEST
+
+/* A parameter sent twice is refused whatever the copies say, before the
+ * endpoint's kind is looked at: nginx appends a second fastcgi_param. */
+/* env_of(text): text's lines as a params array, NULL-terminated; valid
+ * until the next call. */
+static char **
+env_of(const char *text)
+{
+	static char copy[512], *env[16];
+	char *save = NULL, *line;
+	int n = 0;
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (line = strtok_r(copy, "\n", &save); line != NULL && n < 15;
+	    line = strtok_r(NULL, "\n", &save))
+		env[n++] = line;
+	env[n] = NULL;
+	return env;
+}
+
+START_TEST(test_auth_twice)
+{
+	struct request r;
+	const char *v;
+
+	request_parse(&r, "GET", "", NULL);
+	ck_assert_int_eq(request_auth(&r, env_of("REMOTE_USER=alice\nX=1\n"
+	    "REMOTE_USER=bob"), 1), 500);
+	ck_assert_ptr_nonnull(strstr(r.error, "REMOTE_USER"));
+	ck_assert_str_eq(r.user, "");
+	ck_assert(r.private_);
+	ck_assert_int_eq(request_auth(&r, env_of("REMOTE_USER=alice\n"
+	    "REMOTE_USER=bob\nSSE_PRIVATE=0"), 0), 500);	/* public too */
+	ck_assert_int_eq(request_auth(&r, env_of("REMOTE_USER=bob\n"
+	    "REMOTE_USER=bob"), 1), 500);
+	ck_assert_int_eq(request_auth(&r, env_of("SSE_PRIVATE=0\n"
+	    "REMOTE_USER=bob\nSSE_PRIVATE=1"), 0), 500);
+	ck_assert_ptr_nonnull(strstr(r.error, "SSE_PRIVATE"));
+	ck_assert_int_eq(request_auth(&r, env_of("REMOTE_USER=\n"
+	    "REMOTE_USER=alice\nSSE_PRIVATE=1"), 0), 500);
+	/* Names that only begin or end alike are other names. */
+	ck_assert_int_eq(request_auth(&r, env_of("REMOTE_USERX=alice\n"
+	    "REMOTE_USER=bob\nXREMOTE_USER=carol\nSSE_PRIVATE=1"), 0), 200);
+	ck_assert_str_eq(r.user, "bob");
+	ck_assert_int_eq(request_param(env_of("REMOTE_USERX=a\nREMOTE_USER=b"),
+	    "REMOTE_USER", &v), 1);
+	ck_assert_str_eq(v, "b");
+	ck_assert_int_eq(request_param(env_of("REMOTE_USER=a\nREMOTE_USER=b"),
+	    "REMOTE_USER", &v), 2);
+	ck_assert_str_eq(v, "a");
+	ck_assert_int_eq(request_param(env_of("REMOTE_USER=a"), "REMOTE", &v),
+	    0);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(request_param(NULL, "REMOTE_USER", &v), 0);
+	ck_assert_int_eq(request_auth(&r, NULL, 1), 401);
 }
 END_TEST
 
@@ -148,6 +233,7 @@ request_suite(void)
 	tcase_add_test(tc, test_long_query);
 	tcase_add_test(tc, test_wants);
 	tcase_add_test(tc, test_auth);
+	tcase_add_test(tc, test_auth_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }

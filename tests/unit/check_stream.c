@@ -385,9 +385,12 @@ static void
 private_begin(struct stream *s, int private_, const char *user)
 {
 	struct request r;
+	char u[512];
+	char *env[] = { u, NULL };
 
+	snprintf(u, sizeof(u), "REMOTE_USER=%s", user);
 	ck_assert_int_eq(request_parse(&r, "GET", "", "0"), 200);
-	ck_assert_int_eq(request_auth(&r, NULL, private_, user), 200);
+	ck_assert_int_eq(request_auth(&r, env, private_), 200);
 	buf_clear(&out);
 	ck_assert_int_eq(stream_begin(s, &r, &cfg.stream, &rd, &out),
 	    STREAM_OPEN);
@@ -423,12 +426,131 @@ START_TEST(test_private)
 }
 END_TEST
 
+/* sql(q): run q on the test database through a connection of its own. */
+static void
+sql(const char *q)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* 100 grants (there was a silent cap of 32): an event for each of the 100
+ * audiences reaches the user, none for an audience not granted. */
+START_TEST(test_many_grants)
+{
+	struct stream s;
+	char q[128], data[32], aud[32];
+	int64_t id;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(q, sizeof(q), "INSERT INTO grants VALUES ('alice', "
+		    "'group:g%03d')", i);
+		sql(q);
+		snprintf(aud, sizeof(aud), "group:g%03d", i);
+		snprintf(data, sizeof(data), "to-g%03d", i);
+		ck_assert_int_eq(store_insert(&wr, "page", NULL, NULL, data,
+		    strlen(data), aud, &id), STORE_OK);
+	}
+	ck_assert_int_eq(store_insert(&wr, "page", NULL, NULL, "to-other", 8,
+	    "group:other", &id), STORE_OK);
+	private_begin(&s, 1, "alice");
+	ck_assert_uint_eq(s.ngrants, 100);
+	ck_assert_int_eq(drain(&s), 100);
+	ck_assert_ptr_nonnull(strstr(out.data, "data: to-g000\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "data: to-g099\n"));
+	ck_assert_ptr_null(strstr(out.data, "to-other"));
+	stream_release(&s);
+}
+END_TEST
+
+/* A user named like a group hears only what is sent to that user: the
+ * group is "group:ops", which no REMOTE_USER can be. */
+START_TEST(test_group_namespace)
+{
+	struct stream s;
+	int64_t id;
+
+	sql("INSERT INTO grants VALUES ('alice', 'group:ops')");
+	ck_assert_int_eq(store_insert(&wr, "page", NULL, NULL, "for-group", 9,
+	    "group:ops", &id), STORE_OK);
+	ck_assert_int_eq(store_insert(&wr, "dm", NULL, NULL, "for-user-ops",
+	    12, "ops", &id), STORE_OK);
+	private_begin(&s, 1, "ops");
+	ck_assert_int_eq(drain(&s), 1);
+	ck_assert_ptr_nonnull(strstr(out.data, "data: for-user-ops\n"));
+	ck_assert_ptr_null(strstr(out.data, "for-group"));
+	stream_release(&s);
+	private_begin(&s, 1, "alice");
+	ck_assert_int_eq(drain(&s), 1);
+	ck_assert_ptr_nonnull(strstr(out.data, "data: for-group\n"));
+	stream_release(&s);
+}
+END_TEST
+
+/* Grants are read again once per heartbeat interval: a revoked one stops
+ * delivery on an open stream, a new one starts it. */
+START_TEST(test_grants_reread)
+{
+	struct stream s;
+	int64_t id;
+
+	sql("INSERT INTO grants VALUES ('alice', 'group:ops')");
+	private_begin(&s, 1, "alice");
+	stream_clock(&s, 0, 15000, 0);
+	ck_assert(!stream_grants_due(&s, 14999));
+	ck_assert(stream_grants_due(&s, 15000));
+	sql("DELETE FROM grants");
+	sql("INSERT INTO grants VALUES ('alice', 'group:dev')");
+	ck_assert_int_eq(store_insert(&wr, "page", NULL, NULL, "ops-1", 5,
+	    "group:ops", &id), STORE_OK);
+	ck_assert_int_eq(store_insert(&wr, "page", NULL, NULL, "dev-1", 5,
+	    "group:dev", &id), STORE_OK);
+	ck_assert_int_eq(stream_read_grants(&s, &rd, 15000), STORE_OK);
+	ck_assert(!stream_grants_due(&s, 29999));
+	ck_assert(stream_grants_due(&s, 30000));
+	ck_assert_int_eq(drain(&s), 1);
+	ck_assert_ptr_nonnull(strstr(out.data, "data: dev-1\n"));
+	ck_assert_ptr_null(strstr(out.data, "ops-1"));
+	stream_release(&s);
+	/* A public stream has no grants to read. */
+	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
+	stream_clock(&s, 0, 15000, 0);
+	ck_assert(!stream_grants_due(&s, 15000));
+	stream_release(&s);
+}
+END_TEST
+
+/* SSE_MAX_REPLAY counts rows read, not rows sent: a filter that matches
+ * nothing still ends the connection after max_replay rows. */
+START_TEST(test_replay_counts_rows_read)
+{
+	struct stream s;
+
+	cfg.stream.max_replay = 4;
+	add(10);
+	ck_assert_int_eq(begin(&s, "symbols=NOPE", "0"), STREAM_OPEN);
+	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4, BATCH_BYTES),
+	    STORE_OK);
+	ck_assert_int_eq(stream_take(&s, &b, &out), 0);
+	ck_assert_int_eq(s.replayed, 4);
+	ck_assert(stream_replay_spent(&s, &cfg.stream));
+	cfg.stream.max_replay = 0;
+}
+END_TEST
+
 START_TEST(test_unauthorized_answer)
 {
 	struct request r;
 
+	char flag[] = "SSE_PRIVATE=1";
+	char *env[] = { flag, NULL };
+
 	request_parse(&r, "GET", "", NULL);
-	ck_assert_int_eq(request_auth(&r, "1", 0, NULL), 401);
+	ck_assert_int_eq(request_auth(&r, env, 0), 401);
 	stream_reject(401, &r, &cfg.stream, &out);
 	ck_assert_ptr_eq(strstr(out.data, "Status: 401 Unauthorized\r\n"),
 	    out.data);
@@ -647,6 +769,10 @@ stream_suite(void)
 	tcase_add_test(tc, test_replay_counts_full_batches);
 	tcase_add_test(tc, test_deadlines);
 	tcase_add_test(tc, test_private);
+	tcase_add_test(tc, test_many_grants);
+	tcase_add_test(tc, test_group_namespace);
+	tcase_add_test(tc, test_grants_reread);
+	tcase_add_test(tc, test_replay_counts_rows_read);
 	tcase_add_test(tc, test_unauthorized_answer);
 	tcase_add_test(tc, test_reject_and_turn_away);
 	tcase_add_test(tc, test_cors_off);

@@ -92,14 +92,43 @@ static const struct {
 	{ "\xc3\xa9milie", 1 }, { "ops", 1 },
 	{ "", 0 }, { "a\nb", 0 }, { "a\rb", 0 }, { "a\tb", 0 }, { "\x7f", 0 },
 	{ "\xc3", 0 }, { "\xed\xa0\x80", 0 }, { "\xff", 0 },
-	{ "1234567890123456789012345678901234567890123456789012345678901234", 1 },
-	{ "12345678901234567890123456789012345678901234567890123456789012345", 0 },
+	{ "group:ops", 1 }, { "group:", 0 }, { "group", 1 }, { "Group:ops", 1 },
 };
 
 START_TEST(test_audience)
 {
 	ck_assert_msg((validate_audience(audiences[_i].s) == NULL) ==
 	    audiences[_i].ok, "'%s'", audiences[_i].s);
+}
+END_TEST
+
+/* 255 bytes pass, 256 do not: an OpenID Connect "sub@issuer" fits. */
+START_TEST(test_audience_length)
+{
+	char name[AUDIENCE_MAX + 2];
+
+	memset(name, 'a', sizeof(name));
+	name[AUDIENCE_MAX] = '\0';
+	ck_assert_ptr_null(validate_audience(name));
+	ck_assert_ptr_null(validate_user(name));
+	name[AUDIENCE_MAX] = 'a';
+	name[AUDIENCE_MAX + 1] = '\0';
+	ck_assert_ptr_nonnull(validate_audience(name));
+	ck_assert_ptr_nonnull(validate_user(name));
+}
+END_TEST
+
+/* A user cannot take a group's name; a group is a valid audience. */
+START_TEST(test_user)
+{
+	ck_assert_ptr_null(validate_user("alice"));
+	ck_assert_ptr_null(validate_user("ops"));
+	ck_assert_ptr_null(validate_user("1234@https://issuer.example/realms/x"));
+	ck_assert_ptr_nonnull(validate_user("group:ops"));
+	ck_assert_ptr_nonnull(validate_user("group:"));
+	ck_assert_ptr_nonnull(validate_user(""));
+	ck_assert_ptr_nonnull(validate_user("a\nb"));
+	ck_assert_ptr_null(validate_audience("group:ops"));
 }
 END_TEST
 
@@ -117,6 +146,8 @@ validate_suite(void)
 	tcase_add_test(tc, test_data);
 	tcase_add_loop_test(tc, test_audience, 0,
 	    sizeof(audiences) / sizeof(audiences[0]));
+	tcase_add_test(tc, test_audience_length);
+	tcase_add_test(tc, test_user);
 	suite_add_tcase(s, tc);
 	return s;
 }
