@@ -65,8 +65,10 @@ static const struct setting {
 	{ "SSE_MAX_REPLAY", K_INT64, offsetof(struct config, stream.max_replay),
 	  0, LLONG_MAX, "1000000", "max-replay", 0, "N",
 	  "rows caught up per connection; 0 no limit",
-	  "Rows one connection catches up before it ends (the client\n"
-	  "reconnects for the rest); 0 for no limit." },
+	  "Rows one connection reads while catching up before it ends (the\n"
+	  "client reconnects for the rest); 0 for no limit.\n"
+	  "Every row read counts, sent or filtered out, so a filter that\n"
+	  "matches nothing costs no more than one that matches everything." },
 	{ "SSE_POLL_MS", K_INT, offsetof(struct config, poll_ms),
 	  10, 3600000, "1000", "poll", 0, "MS",
 	  "fallback change check without inotify",
@@ -95,12 +97,17 @@ static const struct setting {
 	  "1 makes the endpoint private: the web server must sign the user in\n"
 	  "(Basic, mod_auth_openidc, auth_request ...) and pass\n"
 	  ".Ev REMOTE_USER ;\n"
-	  "a request without one gets 401, never a public stream.\n"
+	  "a request without one gets 401, never a public stream, and a user\n"
+	  "name over 255 bytes or starting with\n.Dq group:\ngets 403.\n"
 	  "The stream then carries the public events and those sent to the\n"
-	  "user or to an audience the table\n.Dq grants\ngives the user.\n"
+	  "user, or to a group\n.Pq Dq group:NAME\nor other audience the table\n"
+	  ".Dq grants\ngives the user, read again every\n.Ev SSE_HEARTBEAT .\n"
 	  "0 streams public events only.\n"
 	  "A web server can set it per location: a FastCGI parameter or CGI\n"
-	  "variable\n.Ev SSE_PRIVATE\nin the request overrides the process's." },
+	  "variable\n.Ev SSE_PRIVATE\nin the request overrides the process's.\n"
+	  "A request that carries\n.Ev REMOTE_USER\nor\n.Ev SSE_PRIVATE\n"
+	  "more than once gets 500 and a log line, on any endpoint:\n"
+	  "the responder never picks one of two." },
 	{ "SSE_CORS_ORIGINS", K_CORS, offsetof(struct config, stream.cors),
 	  0, 0, "", NULL, 0, NULL,
 	  "origins allowed to read the stream, or *",

@@ -8,6 +8,7 @@
  *   {"event":"NAME","data":"TEXT"}       any other event; "\n" in TEXT
  *                                        makes a multi-line payload
  *   {"event":..,"data":..,"to":"alice"}  a private one, for that audience
+ *                                         ("group:NAME" for a group)
  *   blank lines and lines starting with '#' are skipped.
  */
 #ifndef INGEST_H
@@ -65,7 +66,8 @@ int	ingest_price(struct ingest *in, const char *symbol, const char *price);
 /*
  * Insert a generic event. CR and CRLF in data become LF, so the stored
  * payload is what EventSource hands the page. to (NULL: public) makes it
- * private to that audience (a user, or a name users hold grants for).
+ * private to that audience (a user, or "group:NAME" that users hold grants
+ * for).
  * Same returns.
  */
 int	ingest_event(struct ingest *in, const char *event, const char *data,

@@ -101,7 +101,7 @@ render_streams(enum status_format f, const struct status *st, int64_t now_ms,
 	metric(out, f, "events_sent", "counter", "events sent", st->events);
 	metric(out, f, "bytes_sent", "counter", "bytes of event text sent",
 	    st->bytes);
-	metric(out, f, "replay_rows", "counter", "rows sent while catching up",
+	metric(out, f, "replay_rows", "counter", "rows read while catching up",
 	    st->replayed);
 	metric(out, f, "database_errors", "counter",
 	    "failed database opens and reads", st->db_errors);
