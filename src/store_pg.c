@@ -258,6 +258,120 @@ out:
 	return rc;
 }
 
+/*
+ * Where url's user info ends (its '@') and its password starts (after the
+ * first ':'), or NULL if it has none. A password that is not percent-encoded
+ * may hold '@', ':', '/' or '?': the user info runs to the last '@' before
+ * the query, which starts at the first '?' after the first '/' or '@', so
+ * a '@' in the query (user=a@b) is not taken for it. When in doubt this
+ * hides too much, never too little.
+ */
+static const char *
+userinfo_end(const char *url, const char **pass)
+{
+	const char *auth = strstr(url, "://"), *q, *p, *at = NULL;
+
+	*pass = NULL;
+	if (auth == NULL)
+		return NULL;
+	auth += 3;
+	q = auth + strcspn(auth, "/@");
+	q += strcspn(q, "?");
+	for (p = auth; p < q; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL && (p = memchr(auth, ':', (size_t)(at - auth))) != NULL)
+		*pass = p + 1;
+	return at;
+}
+
+/* Where libpq ends url's user info: the first '@' before a '/'. NULL if
+ * there is none. */
+static const char *
+libpq_at(const char *url)
+{
+	const char *auth = strstr(url, "://");
+	size_t n;
+
+	if (auth == NULL)
+		return NULL;
+	n = strcspn(auth + 3, "@/");
+	return auth[3 + n] == '@' ? auth + 3 + n : NULL;
+}
+
+static int
+hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Where the value of a password (or sslpassword) query parameter starts in
+ * url, from the query after from on; NULL if there is none. libpq decodes
+ * the keys too (pass%77ord). */
+static const char *
+query_password(const char *from)
+{
+	const char *p = strchr(from, '?'), *eq;
+	char key[64];
+	size_t n, i;
+	int hi, lo;
+
+	while (p != NULL) {
+		p++;
+		eq = p + strcspn(p, "=&");
+		for (n = 0, i = 0; p + i < eq && n < sizeof(key) - 1; n++) {
+			if (p[i] == '%' && p + i + 2 < eq &&
+			    (hi = hexval(p[i + 1])) >= 0 &&
+			    (lo = hexval(p[i + 2])) >= 0) {
+				key[n] = (char)(hi * 16 + lo);
+				i += 3;
+			} else
+				key[n] = p[i++];
+		}
+		key[n] = '\0';
+		if (*eq == '=' && strcasestr(key, "password") != NULL)
+			return eq + 1;
+		p = strchr(eq, '&');
+	}
+	return NULL;
+}
+
+/* url for a message, with *** for its passwords; -1 if out of memory. A
+ * query password hides the rest of the URL: a raw '&' may be in it. */
+static int
+redact(struct buf *b, const char *url)
+{
+	const char *pass, *at = userinfo_end(url, &pass);
+	const char *qp = query_password(at != NULL ? at : url);
+
+	if (pass != NULL && (buf_append(b, url, (size_t)(pass - url)) == -1 ||
+	    buf_appends(b, "***") == -1))
+		return -1;
+	if (pass != NULL)
+		url = at;
+	if (qp != NULL)
+		return buf_append(b, url, (size_t)(qp - url)) == -1 ? -1 :
+		    buf_appends(b, "***");
+	return buf_appends(b, url);
+}
+
+/* Refuse url as a bad one, naming it without its passwords: libpq's own
+ * parse errors quote the token they stumbled on, a password's included. */
+static int
+bad_url(struct store *s, const char *url, const char *why)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (redact(&b, url) == -1)
+		store_seterr(s, "bad database URL%s", why);
+	else
+		store_seterr(s, "bad database URL '%s'%s", b.data, why);
+	buf_release(&b);
+	return STORE_ACCESS;
+}
+
 static int
 connect_to(struct store *s, const char *url)
 {
@@ -267,14 +381,22 @@ connect_to(struct store *s, const char *url)
 	    "fallback_application_name", "dbname", NULL };
 	const char *const vals[] = { "5", "10", "5", "3", "sse", url, NULL };
 	PQconninfoOption *opts;
+	const char *pass, *at = userinfo_end(url, &pass);
 	char *why = NULL;
 	PGconn *c;
 
+	/* libpq ends the user info at the first '@' before a '/': if ours
+	 * ends elsewhere, a piece of the password would go on as the host
+	 * name (to the resolver, and quoted in libpq's messages). */
+	if (pass != NULL && at != libpq_at(url))
+		return bad_url(s, url, ": write '@' and '/' as %40 and %2F "
+		    "in a user name or password");
 	/* A URL libpq cannot parse is the user's to fix, not a server down. */
 	if ((opts = PQconninfoParse(url, &why)) == NULL) {
-		seterr_pq(s, "bad database URL", why ? why : "out of memory");
-		PQfreemem(why);
-		return STORE_ACCESS;
+		const char *detail = why != NULL ? "" : ": out of memory";
+
+		PQfreemem(why);		/* it quotes the token: not shown */
+		return bad_url(s, url, detail);
 	}
 	PQconninfoFree(opts);
 

@@ -19,7 +19,7 @@ pushpg() { "$BUILD/sse-push" -q -d "$W" "$@"; }
 q() { psql_su -qAt -c "$1" sse; }
 
 check "sse-push as sse_writer creates the schema (id 1)" [ "$("$BUILD/sse-push" -d "$W" SEED 1)" = 1 ]
-check "... at version 2, as SQLite" [ "$(q "SELECT schema_version FROM sse_state")" = 2 ]
+check "... at version 3, as SQLite" [ "$(q "SELECT schema_version FROM sse_state")" = 3 ]
 check "the reader role cannot write" sh -c "! psql -X -h '$PG_SOCK' -p $PG_PORT -U sse_reader -c \"INSERT INTO events (event, data) VALUES ('x', 'y')\" sse 2>/dev/null"
 check "psql can insert too, and gets the next id" [ "$(psql -X -qAt -h "$PG_SOCK" -p "$PG_PORT" -U sse_writer -c "INSERT INTO events (event, data) VALUES ('note', 'by hand') RETURNING id" sse | head -1)" = 2 ]
 
@@ -27,6 +27,54 @@ check "psql can insert too, and gets the next id" [ "$(psql -X -qAt -h "$PG_SOCK
 check "no server there: sse-push exits 74, saying it cannot connect" [ $? = 74 ] && grep -q "cannot connect" "$T/nowhere.err"
 "$BUILD/sse-push" -q -d "postgresql:///sse?bogus=1" X 1 2> "$T/badurl.err"
 check "a URL libpq refuses: exit 73, saying so" [ $? = 73 ] && grep -q "bad database URL" "$T/badurl.err"
+
+# --- no message shows a password (issue 17) ----------------------------------
+# A role that logs in with a password (the rest of the cluster trusts).
+RIGHT='R1ght@pa:ss!%'
+RIGHT_ENC='R1ght%40pa%3Ass!%25'
+psql_su -q -c "CREATE ROLE sse_pw LOGIN PASSWORD '$RIGHT' IN ROLE sse_writer" sse
+{ echo "local all sse_pw scram-sha-256"; cat "$T/pg/pg_hba.conf"; } > "$T/hba"
+cat "$T/hba" > "$T/pg/pg_hba.conf"
+psql_su -qAt -c "SELECT pg_reload_conf()" postgres > /dev/null
+wait_for 5 sh -c "! psql -X -w -h '$PG_SOCK' -p $PG_PORT -U sse_pw -c '' sse 2>/dev/null"
+SQ="sse?host=$PG_SOCK&port=$PG_PORT"
+check "sse_pw with its password (%40 %3A %25 in the URL): sse-push works" \
+    "$BUILD/sse-push" -q -d "postgresql://sse_pw:$RIGHT_ENC@/$SQ" PW 1
+# noleak NAME URL CODE WHAT SECRET...: sse-push exits CODE, and it, sse.cgi
+# and sse-fcgi say WHAT on URL (stdout and stderr) and never a SECRET.
+noleak() {
+	local name=$1 url=$2 code=$3 what=$4 rc pid o s; shift 4
+	"$BUILD/sse-push" -d "$url" X 1 > "$T/$name.push" 2>&1
+	rc=$?
+	REQUEST_METHOD=GET SSE_DB=$url "$BUILD/sse.cgi" > "$T/$name.cgi" 2>&1
+	SSE_DB=$url "$BUILD/sse-fcgi" -l "unix:$T/$name.sock" > "$T/$name.fcgi" 2>&1 &
+	pid=$!; track $pid
+	wait_for 10 grep -q "$what" "$T/$name.fcgi"
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	check "$name: sse-push exits $code" [ $rc = "$code" ]
+	for o in push cgi fcgi; do
+		check "$name: $o says '$what'" grep -q "$what" "$T/$name.$o" || cat "$T/$name.$o"
+		for s in "$@"; do
+			check "$name: $o never shows '$s'" sh -c "! grep -qF -e '$s' '$T/$name.$o'" ||
+			    cat "$T/$name.$o"
+		done
+	done
+}
+noleak pw-badpct "postgresql://sse_pw:S3cr%t!pass@/$SQ" 73 "bad database URL" 'S3cr%t!pass' 't!pass'
+# libpq would end the password at the first '@' and take the rest for the
+# host and port, and quote those.
+noleak pw-rawat "postgresql://sse_pw:S3cr@t:!pass@127.0.0.1:$(port)/sse" 73 \
+    "bad database URL" 'S3cr@t:!pass' 't:!pass' '!pass'
+noleak pw-qbadpct "postgresql:///$SQ&user=sse_pw&password=S3cr%t!pass" 73 "bad database URL" \
+    'S3cr%t!pass' 't!pass'
+noleak pw-wrong "postgresql://sse_pw:Wr0ng%40pa%3Ass!%25@/$SQ" 73 "password authentication failed" \
+    'Wr0ng%40pa%3Ass!%25' 'Wr0ng@pa:ss!%' 'Wr0ng'
+noleak pw-query "postgresql:///$SQ&user=sse_pw&password=Wr0ng%40pa%3Ass!%25" 73 \
+    "password authentication failed" 'Wr0ng%40pa%3Ass!%25' 'Wr0ng@pa:ss!%' 'Wr0ng'
+noleak pw-nosock "postgresql://sse_pw:Wr0ng%40pa%3Ass!%25@/sse?host=$T/nowhere" 74 \
+    "cannot connect" 'Wr0ng%40pa%3Ass!%25' 'Wr0ng@pa:ss!%' 'Wr0ng'
+noleak pw-refused "postgresql://sse_pw:Wr0ng%40pa%3Ass!%25@127.0.0.1:$(port)/sse" 74 \
+    "cannot connect" 'Wr0ng%40pa%3Ass!%25' 'Wr0ng@pa:ss!%' 'Wr0ng'
 
 # host NAME URL [ENV...]: lighttpd on a free port in front of its own
 # sse-fcgi on URL; sets NAME_PORT and NAME_PID (the sse-fcgi).

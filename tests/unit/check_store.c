@@ -340,6 +340,58 @@ START_TEST(test_pg_migrations_match)
 }
 END_TEST
 
+/* No message quotes a password in a postgresql:// URL, however broken the
+ * URL is: libpq's parse errors quote the token they stumbled on, and a raw
+ * '@' in a password would send the rest of it on as the host name. None of
+ * these reaches a network (the last one tries a unix socket not there). */
+START_TEST(test_pg_url_password_hidden)
+{
+	static const struct {
+		const char	*url, *pass, *msg;
+		int		 rc;
+	} t[] = {
+		{ "postgresql://u:S3cr%t!pass@db.example/sse", "S3cr%t!pass",
+		  "bad database URL 'postgresql://u:***@db.example/sse'",
+		  STORE_ACCESS },
+		{ "postgresql://u:S3cr@t:!pass@db.example/sse", "t:!pass",
+		  "bad database URL 'postgresql://u:***@db.example/sse': write"
+		  " '@' and '/' as %40 and %2F in a user name or password",
+		  STORE_ACCESS },
+		{ "postgres://u:S3/cr%@db.example:5432/sse", "cr%",
+		  "bad database URL 'postgres://u:***@db.example:5432/sse':"
+		  " write '@' and '/' as %40 and %2F in a user name or"
+		  " password", STORE_ACCESS },
+		{ "postgresql://u:S3?cr@t@x?user=a@b", "S3?cr@t",
+		  "bad database URL 'postgresql://u:***@x?user=a@b': write"
+		  " '@' and '/' as %40 and %2F in a user name or password",
+		  STORE_ACCESS },
+		{ "postgresql:///sse?host=/x&password=S3cr%t&!pass", "S3cr%t&!",
+		  "bad database URL 'postgresql:///sse?host=/x&password=***'",
+		  STORE_ACCESS },
+		{ "postgresql:///sse?sslpass%77ord=S3cr%zz", "S3cr",
+		  "bad database URL 'postgresql:///sse?sslpass%77ord=***'",
+		  STORE_ACCESS },
+		{ "postgresql://:%@", ":%@", "bad database URL 'postgresql://:***@'",
+		  STORE_ACCESS },
+		{ "postgresql://u:S3cr%40t%3A!@/sse?host=/nonexistent-sse",
+		  "S3cr", NULL, STORE_IO },
+	};
+	struct store s2;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_int_eq(store_open(&s2, t[i].url, 0, 0), t[i].rc);
+		ck_assert_msg(strstr(store_errmsg(&s2), t[i].pass) == NULL,
+		    "%s: %s", t[i].url, store_errmsg(&s2));
+		if (t[i].msg != NULL)
+			ck_assert_str_eq(store_errmsg(&s2), t[i].msg);
+		else
+			ck_assert_ptr_nonnull(strstr(store_errmsg(&s2),
+			    "cannot connect: "));
+	}
+}
+END_TEST
+
 Suite *
 store_suite(void)
 {
@@ -349,6 +401,7 @@ store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_create_and_read);
 	tcase_add_test(tc, test_pg_migrations_match);
+	tcase_add_test(tc, test_pg_url_password_hidden);
 	tcase_add_test(tc, test_insert_columns);
 	tcase_add_test(tc, test_ts_format);
 	tcase_add_test(tc, test_bounds_after_prune);
