@@ -6,6 +6,8 @@
 #   POST /demo-api.cgi/drop                       -> every stream ends; the
 #        browsers reconnect with Last-Event-ID (SIGUSR1 to sse-fcgi)
 # The body is handed to sse-push on stdin, never evaluated by the shell.
+# Only the page's own requests are taken (see below): any other page the
+# person running the demo opens could otherwise post here too.
 reply() {
 	printf 'Status: %s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\n' "$1" "$2"
 	exit 0
@@ -14,6 +16,27 @@ if [ "$REQUEST_METHOD" != POST ]; then
 	printf 'Status: 405 Method Not Allowed\r\nAllow: POST\r\nContent-Type: text/plain\r\n\r\nuse POST\n'
 	exit 0
 fi
+# A name that resolves to 127.0.0.1 (DNS rebinding) makes another site's
+# page same-origin with us: only the loopback names are ours.
+case ${HTTP_HOST:-} in
+127.0.0.1|127.0.0.1:*|localhost|localhost:*) ;;
+*) reply "403 Forbidden" "host '${HTTP_HOST:-}' refused: use 127.0.0.1" ;;
+esac
+# A cross-site form or no-cors fetch cannot send this header, and a
+# cross-site fetch that asks to is stopped by its preflight (an OPTIONS,
+# answered 405 above without CORS headers).
+[ -n "${HTTP_X_REQUESTED_WITH:-}" ] ||
+    reply "403 Forbidden" "cross-site request refused: no X-Requested-With"
+if [ -n "${HTTP_ORIGIN+set}" ]; then
+	case $HTTP_ORIGIN in
+	"http://$HTTP_HOST"|"https://$HTTP_HOST") ;;
+	*) reply "403 Forbidden" "cross-site request refused: origin '$HTTP_ORIGIN'" ;;
+	esac
+fi
+case ${HTTP_SEC_FETCH_SITE:-same-origin} in
+same-origin) ;;
+*) reply "403 Forbidden" "cross-site request refused: $HTTP_SEC_FETCH_SITE" ;;
+esac
 case $PATH_INFO in
 /push)
 	case ${CONTENT_LENGTH:-} in
