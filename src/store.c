@@ -299,6 +299,13 @@ store_open(struct store *s, const char *path, int flags, int busy_ms)
 			pgstore_close(s);
 		return rc;	/* the URL may hold a password: not repeated */
 	}
+	/* A libpq keyword string ("host=db password=x") is not a URL: as a
+	 * file name it would be created, and quoted in every message. */
+	if (strstr(path, "password=") != NULL) {
+		store_seterr(s, "the database looks like a PostgreSQL keyword "
+		    "string with a password: give a postgresql:// URL");
+		return STORE_ACCESS;
+	}
 	rc = (flags & STORE_READONLY) ? open_reader(s, path, busy_ms) :
 	    open_writer(s, path, busy_ms);
 	/* "unable to open database file" on a read-only file system (SQLite

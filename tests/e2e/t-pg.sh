@@ -20,6 +20,20 @@ q() { psql_su -qAt -c "$1" sse; }
 
 check "sse-push as sse_writer creates the schema (id 1)" [ "$("$BUILD/sse-push" -d "$W" SEED 1)" = 1 ]
 check "... at version 3, as SQLite" [ "$(q "SELECT schema_version FROM sse_state")" = 3 ]
+# A version 2 database upgraded to 3, as on SQLite: granted names become
+# groups in grants and in the events sent to them, and the checks take
+# 255-byte names and no more, nor a user named group:...
+psql_su -q -c "CREATE DATABASE sse_v2" postgres
+{ cat "$TOP/schema/pg/001-events.sql" "$TOP/schema/pg/002-audience.sql"
+  echo "UPDATE sse_state SET schema_version = 2;"
+  echo "INSERT INTO events (event, data, audience) VALUES ('page', 'p', 'ops'), ('dm', 'd', 'bob');"
+  echo "INSERT INTO grants VALUES ('alice', 'ops');"; } | psql_su -q sse_v2 > /dev/null
+V2="postgresql:///sse_v2?host=$PG_SOCK&port=$PG_PORT&user=postgres"
+"$BUILD/sse-push" -q -d "$V2" -e dm -m long --to "$(printf '%0255d' 7)"
+qv2() { psql_su -qAt -c "$1" sse_v2; }
+check "schema 2 upgraded to 3, granted names now groups" [ "$(qv2 "SELECT schema_version FROM sse_state"; qv2 "SELECT string_agg(audience, ' ' ORDER BY id) FROM events WHERE id < 3"; qv2 "SELECT \"user\" || '>' || audience FROM grants")" = "$(printf '3\ngroup:ops bob\nalice>group:ops')" ]
+check "... a 256-byte audience refused by the schema" sh -c "! psql -X -q -h '$PG_SOCK' -p $PG_PORT -U postgres -c \"INSERT INTO events (event, data, audience) VALUES ('x', 'y', repeat('a', 256))\" sse_v2 2> /dev/null"
+check "... and a grant to a user named group:..." sh -c "! psql -X -q -h '$PG_SOCK' -p $PG_PORT -U postgres -c \"INSERT INTO grants VALUES ('group:ops', 'x')\" sse_v2 2> /dev/null"
 check "the reader role cannot write" sh -c "! psql -X -h '$PG_SOCK' -p $PG_PORT -U sse_reader -c \"INSERT INTO events (event, data) VALUES ('x', 'y')\" sse 2>/dev/null"
 check "psql can insert too, and gets the next id" [ "$(psql -X -qAt -h "$PG_SOCK" -p "$PG_PORT" -U sse_writer -c "INSERT INTO events (event, data) VALUES ('note', 'by hand') RETURNING id" sse | head -1)" = 2 ]
 

@@ -324,6 +324,12 @@ START_TEST(test_open_failures)
 	rm_db(p2);
 	ck_assert_int_eq(store_open(&s2, "/nonexistent-dir/x.db", 0, 0),
 	    STORE_ACCESS);
+	/* A libpq keyword string is refused, its password not quoted, and
+	 * no file of that name is created. */
+	ck_assert_int_eq(store_open(&s2, "host=db password=S3cr3t", 0, 0),
+	    STORE_ACCESS);
+	ck_assert_ptr_null(strstr(store_errmsg(&s2), "S3cr3t"));
+	ck_assert_int_eq(access("host=db password=S3cr3t", F_OK), -1);
 }
 END_TEST
 
