@@ -13,6 +13,7 @@ render() {
 	    -e "s#/etc/ssl/sse/#$T/#g" \
 	    -e "s#/etc/sse/htpasswd#$T/htpasswd#g" \
 	    -e "s#127.0.0.1:9000#127.0.0.1:$FCGI_PORT#g" \
+	    -e "s#127.0.0.1:4180#127.0.0.1:$SSO_PORT#g" \
 	    -e "s#8080#$HTTP_PORT#g" -e "s#8443#$TLS_PORT#g" \
 	    "$TOP/conf/$1"
 }
@@ -33,6 +34,7 @@ prepare() {
 	HTTP_PORT=$(port)
 	TLS_PORT=$(port)
 	FCGI_PORT=$(port)
+	SSO_PORT=$(port)	# nginx's stand-in single sign-on (nginx.conf.in)
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	    -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
 	    -subj /CN=localhost \
@@ -93,14 +95,27 @@ stop_apache() {
 	return 0
 }
 
+# Users the stand-in single sign-on (nginx.conf.in) signs in besides alice
+# and bob (see its map): an OpenID Connect "sub@issuer" of 200 bytes, and
+# one of 300.
+LONG_USER="$(printf '%0150d' 7)@https://login.example.com/realms/staff"
+LONG_USER="$LONG_USER$(printf '%0*d' $((200 - ${#LONG_USER})) 0)"
+HUGE_USER="$LONG_USER$(printf '%0100d' 0)"
+
+# start_nginx [sed-script]: nginx with conf/nginx.conf as its site (and
+# conf/sse_fastcgi_params beside it), the script applied to the site.
 start_nginx() {
 	mkdir -p "$T/nginx"
+	render sse_fastcgi_params > "$T/nginx/sse_fastcgi_params"
 	render nginx.conf | short_timeouts |
 	    sed -e "s#listen \([0-9]\)#listen 127.0.0.1:\1#" \
 	        -e "s#include fastcgi_params#include /etc/nginx/fastcgi_params#" \
+	        -e "s#include sse_fastcgi_params#include $T/nginx/sse_fastcgi_params#" \
+	        -e "${1:-}" \
 	    > "$T/nginx/site.conf"
-	sed -e "s#@T@#$T#g" "$TOP/tests/e2e/servers/nginx.conf.in" \
-	    > "$T/nginx/nginx.conf"
+	sed -e "s#@T@#$T#g" -e "s#@SSO_PORT@#$SSO_PORT#g" \
+	    -e "s#@LONG_USER@#$LONG_USER#g" -e "s#@HUGE_USER@#$HUGE_USER#g" \
+	    "$TOP/tests/e2e/servers/nginx.conf.in" > "$T/nginx/nginx.conf"
 	nginx -p "$T/nginx" -c "$T/nginx/nginx.conf" 2>> "$T/nginx.log" ||
 	    return 1
 	wait_for 5 test -s "$T/nginx/nginx.pid" && track "$(cat "$T/nginx/nginx.pid")"

@@ -7,7 +7,7 @@
 
 prepare
 push AAPL 1
-sqlite3 "$DB" "INSERT INTO grants VALUES ('alice', 'ops')"
+sqlite3 "$DB" "INSERT INTO grants VALUES ('alice', 'group:ops')"
 
 # scenario NAME URL: what every setup must do.
 scenario() {
@@ -75,8 +75,8 @@ private() {
 	"$BUILD/sse-push" -q -d "$DB" -e note -m "all-$tag"
 	"$BUILD/sse-push" -q -d "$DB" -e dm -m "alice-$tag" --to alice
 	"$BUILD/sse-push" -q -d "$DB" -e dm -m "bob-$tag" --to bob
-	id=$("$BUILD/sse-push" -d "$DB" -e page -m "ops-$tag" --to ops)
-	check "$name private: alice hears hers, ops (granted) and the public one" \
+	id=$("$BUILD/sse-push" -d "$DB" -e page -m "ops-$tag" --to group:ops)
+	check "$name private: alice hears hers, group:ops (granted) and the public one" \
 	    wait_for 5 sh -c "grep -q '^data: all-$tag' '$T/pa.out' && grep -q '^data: alice-$tag' '$T/pa.out' && grep -q '^data: ops-$tag' '$T/pa.out'"
 	check "$name private: bob hears his and the public one" \
 	    wait_for 5 sh -c "grep -q '^data: all-$tag' '$T/pb.out' && grep -q '^data: bob-$tag' '$T/pb.out'"
