@@ -63,10 +63,31 @@ die(const char *fmt, ...)
  */
 #define LISTEN_BACKLOG	4096
 
+/* The directory part of path, for messages. */
+static void
+dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else
+		snprintf(dir, size, "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+}
+
+/*
+ * Listen on a unix socket at path, taking the path over from a running
+ * sse-fcgi (the calm redeploy: the old one keeps its streams on the
+ * unlinked socket). The socket is read-write for its group whatever the
+ * umask, like the database: the web server connects as a member of it.
+ */
 static int
 listen_unix(const char *path)
 {
 	struct sockaddr_un sun;
+	char dir[sizeof(sun.sun_path)];
+	mode_t mask;
 	int fd;
 
 	memset(&sun, 0, sizeof(sun));
@@ -74,11 +95,24 @@ listen_unix(const char *path)
 	if (strlen(path) >= sizeof(sun.sun_path))
 		die("socket path '%s' is too long", path);
 	strcpy(sun.sun_path, path);
+	dir_of(path, dir, sizeof(dir));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		die("socket: %s", strerror(errno));
-	unlink(path);	/* a stale socket from an earlier run */
+	/* A stale socket, or the one of the process being replaced. */
+	if (unlink(path) == -1 && errno != ENOENT)
+		die("cannot replace '%s': %s (the directory '%s' must be "
+		    "writable by this user, uid %u)", path, strerror(errno),
+		    dir, (unsigned)geteuid());
+	mask = umask(0);
+	umask(mask);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		die("cannot bind '%s': %s", path, strerror(errno));
+		die("cannot bind '%s': %s%s%s%s", path, strerror(errno),
+		    errno == ENOENT || errno == EACCES ? " (the directory '" :
+		    "", errno == ENOENT || errno == EACCES ? dir : "",
+		    errno == ENOENT ? "' must exist)" : errno == EACCES ?
+		    "' must be writable by this user)" : "");
+	if (chmod(path, (0666 & ~mask) | 0660) == -1)
+		die("cannot set the mode of '%s': %s", path, strerror(errno));
 	if (listen(fd, LISTEN_BACKLOG) == -1)
 		die("cannot listen on '%s': %s", path, strerror(errno));
 	return fd;

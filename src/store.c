@@ -1,5 +1,6 @@
 /* store.c - the SQLite event table. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +45,74 @@ store_seterr(struct store *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The first file a store at path needs and this user cannot use as it
+ * must, as "'file' (owner U, group G, mode M) is not writable", appended
+ * to out; nothing when permissions explain nothing. */
+static void
+access_problem(const char *path, int writer, struct buf *out)
+{
+	static const char *const sfx[] = { "", "-shm", "-wal" };
+	char file[4096], dir[4096], *slash;
+	struct stat sb;
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		int need = i == 0 && !writer ? R_OK : R_OK | W_OK;
+
+		snprintf(file, sizeof(file), "%s%s", path, sfx[i]);
+		if (stat(file, &sb) == -1) {
+			/* WAL mode: whoever opens first creates -wal and
+			 * -shm beside the database. */
+			if (i > 0 && access(dir, W_OK | X_OK) == -1 &&
+			    stat(dir, &sb) == 0)
+				buf_printf(out, "the directory '%s' (owner "
+				    "%u, group %u, mode %04o) does not let uid "
+				    "%u create '%s' (WAL mode)", dir,
+				    (unsigned)sb.st_uid, (unsigned)sb.st_gid,
+				    (unsigned)sb.st_mode & 07777,
+				    (unsigned)geteuid(), file);
+			if (out->len > 0 || i == 0)
+				return;
+			continue;
+		}
+		if (access(file, need) == -1) {
+			buf_printf(out, "'%s' (owner %u, group %u, mode "
+			    "%04o) is not %s by uid %u", file,
+			    (unsigned)sb.st_uid, (unsigned)sb.st_gid,
+			    (unsigned)sb.st_mode & 07777, need & W_OK ?
+			    "writable" : "readable", (unsigned)geteuid());
+			return;
+		}
+	}
+}
+
+/*
+ * SQLite says "attempt to write a readonly database" even to a reader that
+ * could not create -shm, and names no file: when permissions explain a
+ * refusal, say which file and which right instead.
+ */
+static void
+explain_access(struct store *s, const char *what)
+{
+	const char *path = s->db ? sqlite3_db_filename(s->db, "main") : NULL;
+	struct buf why;
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	buf_init(&why);
+	access_problem(path, !(s->flags & STORE_READONLY), &why);
+	if (why.len > 0)
+		store_seterr(s, "%s: %s: put the writers and the responders in "
+		    "one group and the database in a setgid directory of that "
+		    "group (README, Permissions)", what, why.data);
+	buf_release(&why);
+}
+
 /* Map an SQLite result code to ours and record what failed. */
 static int
 fail(struct store *s, int rc, const char *what)
@@ -70,6 +139,8 @@ fail(struct store *s, int rc, const char *what)
 	store_seterr(s, "%s: %s%s%s%s", what, s->db ? sqlite3_errmsg(s->db) :
 	    sqlite3_errstr(rc), errnum ? " (" : "", errnum ? strerror(errnum) :
 	    "", errnum ? ")" : "");
+	if (code == STORE_ACCESS)
+		explain_access(s, what);
 	return code;
 }
 
@@ -180,11 +251,41 @@ ensure_wal(struct store *s)
 	    "cannot enable WAL");
 }
 
+/*
+ * A new database is made here, not by SQLite: SQLite gives it 0644 exactly,
+ * whatever the umask, and its -wal and -shm copy that mode. Readable by
+ * others as the umask says, read-write for the group always, so that every
+ * writer and responder in the directory's group (setgid) can write -wal
+ * and -shm, whichever of them made those first.
+ */
+static int
+create_group_writable(struct store *s, const char *path)
+{
+	mode_t mask = umask(0);
+	int fd;
+
+	umask(mask);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1)
+		return STORE_OK;	/* there already, or SQLite says why */
+	if (fchmod(fd, (0666 & ~mask) | 0660) == -1) {
+		store_seterr(s, "cannot set the mode of the new database: %s",
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return STORE_ACCESS;
+	}
+	close(fd);
+	return STORE_OK;
+}
+
 static int
 open_writer(struct store *s, const char *path, int busy_ms)
 {
 	int rc, v;
 
+	if ((rc = create_group_writable(s, path)) != STORE_OK)
+		return rc;
 	if ((rc = open_versioned(s, path, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, busy_ms, &v)) != STORE_OK)
 		return rc;
