@@ -240,6 +240,11 @@ uninstall:
 	    $(DESTDIR)$(LIBEXECDIR)/sse.cgi \
 	    $(DESTDIR)$(MANDIR)/man1/sse-push.1 \
 	    $(DESTDIR)$(MANDIR)/man8/sse-fcgi.8 $(DESTDIR)$(MANDIR)/man8/sse.cgi.8
+	@# The directories install made, where nothing else is left in them.
+	@for d in $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man8; do \
+		[ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; \
+	done
 
 # Self-contained binaries for a shared host's cgi-bin: no libfcgi, no
 # libsqlite3 needed there.

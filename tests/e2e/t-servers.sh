@@ -124,6 +124,7 @@ echo "# apache + mod_proxy_fcgi (unix)"
 check "apache starts" start_apache apache-proxy-fcgi.conf &&
     scenario "apache proxy_fcgi unix" "$BASE/sse"
 status "apache proxy_fcgi unix" "$BASE/sse/status"
+check "apache proxy_fcgi: no worker sharing warning (AH01146)" sh -c "! grep -q AH01146 '$T/apache.log'"
 private "apache proxy_fcgi unix" "$BASE/sse-private"
 h2 "apache proxy_fcgi h2 TLS" 6 "$TLS/sse"
 # Apache runs only 6 streams of a fresh connection at once and raises that

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The README's "Build from source" deploy, run as written: its blocks
+# marked <!-- t-deploy: NAME --> are taken from README.md and run as root,
+# on the machine's real paths (/usr/local, /var/lib/sse, /run/sse,
+# /etc/apache2, /etc/sse, group sse). Only three things are stood in for:
+# the user "alice" is a throwaway account, htpasswd reads its password
+# from stdin instead of a terminal, and "systemctl reload apache2" (no
+# systemd here) restarts a private Apache that includes what a2enconf
+# enabled. A machine with a deployment of its own is left alone (skipped).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/servers.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	ok "skipped: the deploy steps run as root"
+	finish; exit 0
+fi
+for f in /var/lib/sse /run/sse /etc/sse /usr/local/sbin/sse-fcgi \
+    /etc/apache2/conf-available/sse.conf; do
+	if [ -e "$f" ]; then
+		ok "skipped: $f exists (this machine has a deployment of its own)"
+		finish; exit 0
+	fi
+done
+
+# block NAME: the README's block of that name, alice replaced.
+block() {
+	awk -v tag="<!-- t-deploy: $1 -->" '$0 == tag { on = 1; next }
+	    on && /^```sh$/ { inside = 1; next }
+	    inside && /^```$/ { exit } inside { print }' "$TOP/README.md" |
+	    sed -e "s/\balice\b/$W/g"
+}
+# run NAME: the block, as a root shell would, stopping at its first error.
+run() {
+	local text
+	text=$(block "$1")
+	[ -n "$text" ] || { not_ok "README has the block '$1'"; return 1; }
+	echo "$text" > "$T/block-$1.sh"
+	(cd "$TOP" && set -e && eval "$text") >> "$T/deploy.log" 2>&1
+}
+# Stand-ins, as functions the blocks call instead of the real commands.
+htpasswd() { echo "$W-pw" | command htpasswd -i "$@"; }
+systemctl() {
+	case "$*" in
+	"reload apache2") apache_reload ;;
+	*) echo "systemctl $* (no systemd here)" >&2; return 1 ;;
+	esac
+}
+# A private Apache whose site is what a2enconf enabled, on a free port.
+apache_reload() {
+	stop_apache
+	: > "$T/apache/site.conf.in"
+	[ -e /etc/apache2/conf-enabled/sse.conf ] &&
+	    echo "Include /etc/apache2/conf-enabled/sse.conf" > "$T/apache/site.conf.in"
+	start_apache_raw "$T/apache/site.conf.in"
+}
+
+W=ssedeploy$$
+useradd -M -s /usr/sbin/nologin "$W"
+# Apache modules the steps enable on the machine's own Apache: put back.
+MODS_BEFORE=$(ls /etc/apache2/mods-enabled/)
+undo() {
+	# Whatever the steps left when a check failed: the machine as it was.
+	kill "$(cat /run/sse/sse-fcgi.pid 2>/dev/null)" 2>/dev/null
+	pkill -f "^/usr/local/sbin/sse-fcgi" 2>/dev/null
+	rm -f /etc/apache2/conf-enabled/sse.conf /etc/apache2/conf-available/sse.conf
+	for m in $(ls /etc/apache2/mods-enabled/); do
+		echo "$MODS_BEFORE" | grep -qx "$m" || rm -f "/etc/apache2/mods-enabled/$m"
+	done
+	(cd "$TOP" && make -s uninstall > /dev/null 2>&1)
+	rm -rf /var/lib/sse /run/sse /etc/sse
+	userdel "$W" 2>/dev/null
+	getent group sse > /dev/null && [ -e "$T/made-group" ] && delgroup --quiet sse
+	cleanup
+}
+trap undo EXIT
+getent group sse > /dev/null || touch "$T/made-group"
+prepare
+umask 022	# the steps run as an administrator's shell would
+mkdir -p "$T/apache"
+
+check "install: the steps run" run install
+check "... sse-fcgi, sse-push and sse.cgi in /usr/local" \
+    test -x /usr/local/sbin/sse-fcgi -a -x /usr/local/bin/sse-push -a -x /usr/local/lib/cgi-bin/sse.cgi
+check "... /var/lib/sse root:sse 2775" [ "$(stat -c '%U:%G %a' /var/lib/sse)" = "root:sse 2775" ]
+check "... the socket www-data's, 0660" [ "$(stat -c '%U:%G %a' /run/sse/sse.sock)" = "www-data:www-data 660" ]
+check "... sse-fcgi runs as www-data in group sse" [ "$(ps -o user=,group= -p "$(cat /run/sse/sse-fcgi.pid)" | tr -s ' ')" = "www-data sse" ]
+push_as() { runuser -u "$W" -- /usr/local/bin/sse-push "$@"; }
+id1=$(push_as AAPL 189.50 2>> "$T/deploy.log")
+check "the writer in group sse pushes first (id '$id1')" [ "$id1" = 1 ]
+check "... the database is group sse, 664" [ "$(stat -c '%G %a' /var/lib/sse/events.db)" = "sse 664" ]
+
+check "apache: the steps run" run apache
+check "... no worker sharing warning (AH01146)" sh -c "! grep -q AH01146 '$T/apache.log'"
+stream s "$BASE/sse"
+check "... a stream through Apache" wait_for 5 has s ": ok"
+id2=$(push_as AAPL 189.60 2>> "$T/deploy.log")
+check "the writer still pushes after a client connected (id '$id2')" [ "$id2" = 2 ]
+check "... and the client gets it" wait_for 5 has s "id: 2"
+code=$(curl -s -o /dev/null --max-time 2 -w '%{http_code}' "$BASE/sse-private")
+check "the private location asks for a password ($code)" [ "$code" = 401 ]
+push_as -q -e dm -m "for-$W" --to "$W"
+curl -s -N --max-time 2 -u "$W:$W-pw" -H "Last-Event-ID: 0" "$BASE/sse-private" > "$T/p.out"
+check "... the password file from the steps lets the user in, to their event" grep -q "^data: for-$W" "$T/p.out"
+
+old=$(cat /run/sse/sse-fcgi.pid)
+check "redeploy: the steps run" run redeploy
+check "... the old sse-fcgi ends its stream and exits" wait_for 15 sh -c "! kill -0 $old 2> /dev/null"
+check "... the new one serves" sh -c "curl -s -N --max-time 1 '$BASE/sse' | grep -q '^: ok'"
+check "... as www-data in group sse" [ "$(ps -o user=,group= -p "$(cat /run/sse/sse-fcgi.pid)" | tr -s ' ')" = "www-data sse" ]
+stop_stream s
+
+check "uninstall: the steps run" run uninstall
+left=$(ls -d /usr/local/sbin/sse-fcgi /usr/local/bin/sse-push /usr/local/lib/cgi-bin \
+    /usr/local/share/man/man8/sse-fcgi.8 /var/lib/sse /run/sse /etc/sse \
+    /etc/apache2/conf-available/sse.conf /etc/apache2/conf-enabled/sse.conf 2> /dev/null)
+check "... nothing left behind ($left)" [ -z "$left" ]
+check "... no sse-fcgi running" sh -c "! pgrep -f '^/usr/local/sbin/sse-fcgi'"
+[ "$FAILS" = 0 ] || { echo "--- deploy.log"; tail -30 "$T/deploy.log"; }
+finish
