@@ -27,6 +27,9 @@
 
 /* Streams live at or above this descriptor; see intake.h. */
 #define HIGH_FD		1024
+/* Below HIGH_FD, streams may take descriptors up to here: the rest is the
+ * intake's (INTAKE_QUEUE being read, and the workers' own). */
+#define LOW_STREAM_MAX	(HIGH_FD - INTAKE_QUEUE - 32)
 /* Unsent bytes a stream may hold before it stops taking live rows and
  * catches up from the table instead: bounds a slow reader's memory. */
 #define PENDING_MAX	(64 * 1024)
@@ -379,14 +382,15 @@ conn_start(struct server *sv, struct intake_done *d)
 	int busy = sv->stopping || sv->nconns >= sv->cfg->max_streams;
 
 	/* Keep low descriptors for libfcgi's intake (see intake.h). With
-	 * none >= HIGH_FD free, the stream is refused: held low, it would
-	 * push the intake's next descriptors past FD_SETSIZE. */
+	 * none >= HIGH_FD free (a low RLIMIT_NOFILE), a stream stays low
+	 * only while the intake keeps room below HIGH_FD; past that it is
+	 * refused (accept_all() never hands libfcgi one above). */
 	if (fd < HIGH_FD) {
 		if ((hi = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD)) >= 0) {
 			close(fd);
 			fd = hi;
 		} else
-			low = 1;
+			low = fd >= LOW_STREAM_MAX;
 	}
 	/* Try the database again before this conn is on the list: a look
 	 * that finds a new file ends every stream on it. */

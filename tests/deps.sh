@@ -8,7 +8,7 @@ need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
       util-linux apache2-utils postgresql libpq-dev
       nghttp2-client
       lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy
-      fcgiwrap spawn-fcgi strace
+      fcgiwrap spawn-fcgi strace acl
       chromium"
 # "deps.sh bench": also the benchmark peers (PHP, nchan) and gnuplot.
 [ "${1:-}" = bench ] && need="$need php-fpm php-cgi php-sqlite3

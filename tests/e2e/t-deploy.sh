@@ -14,8 +14,9 @@ if [ "$(id -u)" != 0 ]; then
 	ok "skipped: the deploy steps run as root"
 	finish; exit 0
 fi
+H=ssehost$$
 for f in /var/lib/sse /run/sse /etc/sse /usr/local/sbin/sse-fcgi \
-    /etc/apache2/conf-available/sse.conf; do
+    /etc/apache2/conf-available/sse.conf "/home/$H"; do
 	if [ -e "$f" ]; then
 		ok "skipped: $f exists (this machine has a deployment of its own)"
 		finish; exit 0
@@ -51,6 +52,9 @@ apache_reload() {
 	: > "$T/apache/site.conf.in"
 	[ -e /etc/apache2/conf-enabled/sse.conf ] &&
 	    echo "Include /etc/apache2/conf-enabled/sse.conf" > "$T/apache/site.conf.in"
+	[ -e /etc/apache2/mods-enabled/userdir.load ] &&
+	    printf 'Include /etc/apache2/mods-enabled/userdir.load\nInclude /etc/apache2/mods-enabled/userdir.conf\n' \
+	    >> "$T/apache/site.conf.in"
 	start_apache_raw "$T/apache/site.conf.in"
 }
 
@@ -58,6 +62,7 @@ W=ssedeploy$$
 useradd -M -s /usr/sbin/nologin "$W"
 # Apache modules the steps enable on the machine's own Apache: put back.
 MODS_BEFORE=$(ls /etc/apache2/mods-enabled/)
+cp /etc/apache2/mods-available/userdir.conf "$T/userdir.conf"
 undo() {
 	# Whatever the steps left when a check failed: the machine as it was.
 	kill "$(cat /run/sse/sse-fcgi.pid 2>/dev/null)" 2>/dev/null
@@ -69,6 +74,8 @@ undo() {
 	(cd "$TOP" && make -s uninstall > /dev/null 2>&1)
 	rm -rf /var/lib/sse /run/sse /etc/sse
 	userdel "$W" 2>/dev/null
+	userdel -r "$H" 2>/dev/null
+	cp "$T/userdir.conf" /etc/apache2/mods-available/userdir.conf 2>/dev/null
 	getent group sse > /dev/null && [ -e "$T/made-group" ] && delgroup --quiet sse
 	cleanup
 }
@@ -115,5 +122,33 @@ left=$(ls -d /usr/local/sbin/sse-fcgi /usr/local/bin/sse-push /usr/local/lib/cgi
     /etc/apache2/conf-available/sse.conf /etc/apache2/conf-enabled/sse.conf 2> /dev/null)
 check "... nothing left behind ($left)" [ -z "$left" ]
 check "... no sse-fcgi running" sh -c "! pgrep -f '^/usr/local/sbin/sse-fcgi'"
+# --- shared hosting, on Debian's own userdir -------------------------------
+# The user's steps, as the user (the dynamic build stands in for the static
+# one), then the administrator's. The CGI runs as www-data, as userdir's do.
+useradd -m -d "/home/$H" -s /bin/bash "$H"
+install -o "$H" -m 755 "$BUILD/sse.cgi" "$BUILD/sse-push" "/home/$H/"
+install -o "$H" -m 644 "$TOP/conf/shared-hosting.htaccess" "/home/$H/"
+run_user() {
+	local text
+	text=$(block "$1")
+	[ -n "$text" ] || { not_ok "README has the block '$1'"; return 1; }
+	runuser -u "$H" -- env HOME="/home/$H" bash -e -c "cd; $text" \
+	    >> "$T/deploy.log" 2>&1
+}
+check "shared hosting: the user's steps run" run_user userdir
+check "... the .htaccess names the database" grep -q "^SetEnv SSE_DB /home/$H/sse-data/events.db" "/home/$H/public_html/live/.htaccess"
+check "... the ACL steps run" run_user userdir-acl
+check "... the administrator's steps run" run userdir-admin
+check "... userdir.conf allows Options=ExecCGI" grep -q "AllowOverride FileInfo AuthConfig Limit Indexes Options=ExecCGI" /etc/apache2/mods-available/userdir.conf
+curl -s -N --max-time 2 -H "Last-Event-ID: 0" "$BASE/~$H/live/sse.cgi" > "$T/u.out"
+check "... a stream from ~$H/live/sse.cgi, with the pushed price" grep -q '^data: .*189.50' "$T/u.out"
+stream u "$BASE/~$H/live/sse.cgi"
+wait_for 5 has u ": ok"
+uid=$(runuser -u "$H" -- "/home/$H/bin/sse-push" -d "/home/$H/sse-data/events.db" AAPL 190 2>> "$T/deploy.log")
+check "... the user still pushes while www-data holds -shm (id '$uid')" [ "$uid" = 2 ]
+check "... and the stream gets it" wait_for 5 has u "id: 2"
+stop_stream u
+stop_apache
+
 [ "$FAILS" = 0 ] || { echo "--- deploy.log"; tail -30 "$T/deploy.log"; }
 finish
