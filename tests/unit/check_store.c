@@ -26,11 +26,7 @@ teardown(void)
 static void
 raw_exec(const char *sql)
 {
-	sqlite3 *db;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	sql_at(path, sql);
 }
 
 struct collect {

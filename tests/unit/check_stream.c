@@ -426,15 +426,10 @@ START_TEST(test_private)
 }
 END_TEST
 
-/* sql(q): run q on the test database through a connection of its own. */
 static void
 sql(const char *q)
 {
-	sqlite3 *db;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	sql_at(path, q);
 }
 
 /* 100 grants (there was a silent cap of 32): an event for each of the 100

@@ -20,5 +20,8 @@ Suite	*bench_suite(void);
 /* A fresh path for a temporary database under $TMPDIR; removed by rm_db. */
 void	 tmp_db(char *path, size_t size);
 void	 rm_db(const char *path);
+/* Run sql on the database at path through a connection of its own, as the
+ * sqlite3 shell would; the test fails if it does not succeed. */
+void	 sql_at(const char *path, const char *sql);
 
 #endif
