@@ -51,7 +51,7 @@ CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
              src/jsonl.c src/ingest.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/follow.c \
              src/config.c src/status.c src/$(STORE_PG) \
-             src/fcgirec.c src/simulate.c src/clock.c
+             src/fcgirec.c src/simulate.c src/clock.c src/paths.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)
 UNIT_OBJ   = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%.o) $(B)/tools/sseparse.o \
@@ -257,6 +257,21 @@ static:
 # A live price dashboard on 127.0.0.1, fed by a price simulator.
 demo: deps all
 	web/demo.sh $(B)
+
+# The Debian package (debian/), built from a copy of the tree under build/deb
+# (dpkg-buildpackage writes its results beside the source), then checked with
+# lintian where it is installed: build/deb/sse_$(VERSION)_ARCH.deb. The build
+# needs what debian/control names: "apt-get build-dep ./" installs it.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/sse-$(VERSION)
+	tar -c --exclude-vcs --exclude=./build --exclude=node_modules \
+	    --exclude='*.db' --exclude='*.db-wal' --exclude='*.db-shm' . | \
+	    tar -x -C build/deb/sse-$(VERSION)
+	cd build/deb/sse-$(VERSION) && dpkg-buildpackage -us -uc -b
+	if command -v lintian > /dev/null; then \
+	    lintian -I --fail-on error,warning build/deb/sse_$(VERSION)_*.deb; \
+	else echo "lintian is not installed: the package is not checked"; fi
+.PHONY: deb
 
 clean:
 	rm -rf build

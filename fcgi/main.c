@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "paths.h"
 #include "server.h"
 
 static _Noreturn void
@@ -63,19 +64,6 @@ die(const char *fmt, ...)
  */
 #define LISTEN_BACKLOG	4096
 
-/* The directory part of path, for messages. */
-static void
-dir_of(const char *path, char *dir, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		snprintf(dir, size, ".");
-	else
-		snprintf(dir, size, "%.*s", slash == path ? 1 :
-		    (int)(slash - path), path);
-}
-
 /*
  * Listen on a unix socket at path, taking the path over from a running
  * sse-fcgi (the calm redeploy: the old one keeps its streams on the
@@ -95,7 +83,7 @@ listen_unix(const char *path)
 	if (strlen(path) >= sizeof(sun.sun_path))
 		die("socket path '%s' is too long", path);
 	strcpy(sun.sun_path, path);
-	dir_of(path, dir, sizeof(dir));
+	path_dir(path, dir, sizeof(dir));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		die("socket: %s", strerror(errno));
 	/* A stale socket, or the one of the process being replaced. */

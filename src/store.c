@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "paths.h"
 #include "store.h"
 #include "store_pg.h"
 
@@ -52,15 +53,18 @@ static void
 access_problem(const char *path, int writer, struct buf *out)
 {
 	static const char *const sfx[] = { "", "-shm", "-wal" };
-	char file[4096], dir[4096], *slash;
+	char file[4096], dir[4096];
 	struct stat sb;
 	size_t i;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+	path_dir(path, dir, sizeof(dir));
+	if (access(dir, X_OK) == -1 && stat(dir, &sb) == 0) {
+		buf_printf(out, "the directory '%s' (owner %u, group %u, mode "
+		    "%04o) does not let uid %u in", dir, (unsigned)sb.st_uid,
+		    (unsigned)sb.st_gid, (unsigned)sb.st_mode & 07777,
+		    (unsigned)geteuid());
+		return;
+	}
 	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		int need = i == 0 && !writer ? R_OK : R_OK | W_OK;
 
@@ -97,9 +101,8 @@ access_problem(const char *path, int writer, struct buf *out)
  * refusal, say which file and which right instead.
  */
 static void
-explain_access(struct store *s, const char *what)
+explain_access(struct store *s, const char *path, const char *what)
 {
-	const char *path = s->db ? sqlite3_db_filename(s->db, "main") : NULL;
 	struct buf why;
 
 	if (path == NULL || path[0] == '\0')
@@ -139,8 +142,8 @@ fail(struct store *s, int rc, const char *what)
 	store_seterr(s, "%s: %s%s%s%s", what, s->db ? sqlite3_errmsg(s->db) :
 	    sqlite3_errstr(rc), errnum ? " (" : "", errnum ? strerror(errnum) :
 	    "", errnum ? ")" : "");
-	if (code == STORE_ACCESS)
-		explain_access(s, what);
+	if (code == STORE_ACCESS && s->db != NULL)
+		explain_access(s, sqlite3_db_filename(s->db, "main"), what);
 	return code;
 }
 
@@ -222,8 +225,13 @@ open_versioned(struct store *s, const char *path, int oflags, int busy_ms,
 	    NULL);
 
 	*v = 0;
-	if (rc != SQLITE_OK)
-		return fail(s, rc, "cannot open database");
+	if (rc != SQLITE_OK) {
+		/* Before a file is open SQLite knows no name to explain. */
+		rc = fail(s, rc, "cannot open database");
+		if (rc == STORE_ACCESS)
+			explain_access(s, path, "cannot open database");
+		return rc;
+	}
 	sqlite3_busy_timeout(s->db, busy_ms);
 	if ((rc = user_version(s, v)) != STORE_OK)
 		return rc;
@@ -252,23 +260,24 @@ ensure_wal(struct store *s)
 }
 
 /*
- * A new database is made here, not by SQLite: SQLite gives it 0644 exactly,
- * whatever the umask, and its -wal and -shm copy that mode. Readable by
- * others as the umask says, read-write for the group always, so that every
- * writer and responder in the directory's group (setgid) can write -wal
- * and -shm, whichever of them made those first.
+ * A new database is made here, not by SQLite, which would give it 0644
+ * whatever the umask; -wal and -shm copy its mode (and, under a default
+ * ACL, its group bits are the ACL's mask). Read-write for the group always,
+ * others as the umask or the ACL says: every writer and responder in the
+ * group (a setgid directory's: README, Permissions; or named in the
+ * directory's ACL) can then write -wal and -shm whoever made those first.
  */
 static int
 create_group_writable(struct store *s, const char *path)
 {
-	mode_t mask = umask(0);
+	struct stat sb;
 	int fd;
 
-	umask(mask);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) ==
 	    -1)
 		return STORE_OK;	/* there already, or SQLite says why */
-	if (fchmod(fd, (0666 & ~mask) | 0660) == -1) {
+	if (fstat(fd, &sb) == -1 || ((sb.st_mode & 0660) != 0660 &&
+	    fchmod(fd, (sb.st_mode & 07777) | 0660) == -1)) {
 		store_seterr(s, "cannot set the mode of the new database: %s",
 		    strerror(errno));
 		close(fd);
@@ -313,7 +322,7 @@ open_reader(struct store *s, const char *path, int busy_ms)
 	int rc, v;
 
 	/* SQLite's read-only open reports a missing file as "unable to open". */
-	if (stat(path, &sb) == -1) {
+	if (stat(path, &sb) == -1 && errno != EACCES) {
 		store_seterr(s, "cannot open database: %s", strerror(errno));
 		return errno == ENOENT ? STORE_MISSING : STORE_ACCESS;
 	}
@@ -321,6 +330,7 @@ open_reader(struct store *s, const char *path, int busy_ms)
 	 * denied". */
 	if (access(path, R_OK) == -1) {
 		store_seterr(s, "cannot open database: %s", strerror(errno));
+		explain_access(s, path, "cannot open database");
 		return STORE_ACCESS;
 	}
 	if ((rc = open_versioned(s, path, SQLITE_OPEN_READONLY, busy_ms, &v))

@@ -9,6 +9,7 @@ need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
       nghttp2-client
       lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy
       fcgiwrap spawn-fcgi strace acl
+      debhelper dpkg-dev lintian systemd
       chromium"
 # "deps.sh bench": also the benchmark peers (PHP, nchan) and gnuplot.
 [ "${1:-}" = bench ] && need="$need php-fpm php-cgi php-sqlite3

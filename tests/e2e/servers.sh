@@ -122,6 +122,30 @@ start_nginx() {
 	wait_for 5 up "$BASE/"
 }
 
+# start_nginx_in DIR SITE: a private nginx in DIR whose http { } includes
+# SITE (the caller's server { }), its workers www-data as Debian runs them;
+# relative includes resolve in DIR.
+start_nginx_in() {
+	cat > "$1/nginx.conf" <<-EOF
+	worker_processes 1;
+	pid $1/nginx.pid;
+	error_log $1/error.log warn;
+	user www-data;
+	events { worker_connections 64; }
+	http {
+	    access_log off;
+	    client_body_temp_path $1/body;
+	    fastcgi_temp_path $1/fastcgi;
+	    proxy_temp_path $1/proxy;
+	    scgi_temp_path $1/scgi;
+	    uwsgi_temp_path $1/uwsgi;
+	    include $2;
+	}
+	EOF
+	nginx -p "$1" -c "$1/nginx.conf" 2>> "$1/error.log" || return 1
+	wait_for 5 test -s "$1/nginx.pid" && track "$(cat "$1/nginx.pid")"
+}
+
 start_caddy() {
 	mkdir -p "$T/caddy"
 	render Caddyfile |

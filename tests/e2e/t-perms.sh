@@ -21,7 +21,7 @@ as_writer() { setpriv --reuid=nobody --regid=nogroup --groups="$G" -- "$@"; }
 as_outsider() { setpriv --reuid=daemon --regid=daemon --clear-groups -- "$@"; }
 as_web() { setpriv --reuid=www-data --regid=www-data --init-groups -- "$@"; }
 
-install -d -o root -g www-data -m 2775 "$T/lib"
+install -d -o root -g www-data -m 2770 "$T/lib"
 D=$T/lib/events.db
 (umask 022; as_writer "$T/bin/sse-push" -q -d "$D" AAPL 1)
 check "the writer creates the database under umask 022" [ -f "$D" ]
@@ -45,12 +45,22 @@ check "... and the client gets it" wait_for 5 grep -q "^id: 2$" "$T/s.out"
 as_outsider "$T/bin/sse-push" -q -d "$D" AAPL 3 2> "$T/out.err"
 rc=$?
 check "a writer outside the group: exit 73" [ $rc = 73 ]
-check "... naming the file and what it lacks" grep -q "'$D[-a-z]*' (owner [0-9]*, group $G, mode 0664) is not writable by uid $(id -u daemon)" "$T/out.err"
+check "... naming the directory that keeps it out" grep -q "the directory '$T/lib' (owner 0, group $G, mode 2770) does not let uid $(id -u daemon) in" "$T/out.err"
+REQUEST_METHOD=GET SSE_DB=$D as_outsider "$T/bin/sse.cgi" > /dev/null 2> "$T/out-cgi.err"
+check "... sse.cgi says the same" grep -q "the directory '$T/lib' .* does not let uid $(id -u daemon) in" "$T/out-cgi.err"
+
+# Others as the umask says: 077 keeps them out (the group still writes).
+install -d -o root -g root -m 755 "$T/own"
+(umask 077; "$T/bin/sse-push" -q -d "$T/own/events.db" AAPL 1)
+check "umask 077: 0660 ($(stat -c '%a' "$T/own/events.db"))" [ "$(stat -c '%a' "$T/own/events.db")" = 660 ]
+REQUEST_METHOD=GET SSE_DB=$T/own/events.db as_web "$T/bin/sse.cgi" > /dev/null 2> "$T/own.err"
+check "... a reader outside the group is told the file and the right" grep -q "'$T/own/events.db' (owner 0, group 0, mode 0660) is not readable by uid $(id -u www-data)" "$T/own.err"
 
 # A reader that cannot create -shm (no -shm yet, directory not its to
 # write): the message names the directory and the -shm file, not "write".
 install -d -o root -g root -m 755 "$T/ro"
 "$T/bin/sse-push" -q -d "$T/ro/events.db" AAPL 1
+chmod 644 "$T/ro/events.db"	# as others can make it, readable by all
 REQUEST_METHOD=GET SSE_DB=$T/ro/events.db as_web "$T/bin/sse.cgi" > "$T/cgi.out" 2> "$T/cgi.err"
 check "sse.cgi without the directory's group: turned away" grep -q "^: database unavailable" "$T/cgi.out"
 check "... its log names the directory and -shm" grep -q "the directory '$T/ro' .* does not let uid $(id -u www-data) create '$T/ro/events.db-shm'" "$T/cgi.err"
