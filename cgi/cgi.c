@@ -86,18 +86,23 @@ send_out(struct loop *l, int64_t now)
 static int
 catch_up(struct loop *l)
 {
-	int64_t t = clock_ms();
+	int64_t t;
 	int rc;
 
-	/* Grants read again once per heartbeat interval: a revoked one stops
-	 * delivery on an open stream; a failed read ends it (fail closed). */
-	if (stream_grants_due(&l->s, t) &&
-	    stream_read_grants(&l->s, &l->f.st, t) != STORE_OK) {
-		fprintf(stderr, "sse.cgi: cannot read the grants of '%s' again: "
-		    "%s\n", l->s.req.user, follow_errmsg(&l->f));
-		return 1;
-	}
 	do {
+		/* Grants read again once per heartbeat interval, between
+		 * batches too (a long catch-up): a revoked one stops delivery
+		 * on an open stream; a failed read ends it (fail closed). */
+		t = clock_ms();
+		if (stream_grants_due(&l->s, t) &&
+		    (rc = stream_read_grants(&l->s, &l->f.st, t)) != STORE_OK) {
+			if (rc == STORE_BUSY)
+				return 0;	/* held; the next look retries */
+			fprintf(stderr, "sse.cgi: cannot read the grants of "
+			    "'%s' again: %s\n", l->s.req.user,
+			    follow_errmsg(&l->f));
+			return 1;
+		}
 		rc = batch_load(&l->b, &l->f.st, l->s.cursor,
 		    l->cfg->batch_rows, BATCH_BYTES);
 		if (rc == STORE_BUSY)

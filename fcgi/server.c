@@ -293,18 +293,25 @@ conn_replay_spent(struct server *sv, struct conn *c, const struct batch *b)
 }
 
 /* Before a private stream takes rows: its grants, read again once per
- * heartbeat interval. A failed read ends the stream rather than deliver on
- * grants that may have been revoked. -1 if the conn ended. */
+ * heartbeat interval. Never delivers on grants that may have been revoked:
+ * a busy database holds the stream (STALLED: the sweep retries, and its
+ * rows are then read from the table), any other failure ends it. -1 if the
+ * stream may take no rows now. */
 static int
 conn_grants(struct server *sv, struct conn *c)
 {
 	int64_t t = clock_ms();
+	int rc;
 
 	if (!stream_grants_due(&c->s, t))
 		return 0;
-	if (sv->f.ready && stream_read_grants(&c->s, &sv->f.st, t) ==
-	    STORE_OK)
+	rc = sv->f.ready ? stream_read_grants(&c->s, &sv->f.st, t) : STORE_ERR;
+	if (rc == STORE_OK)
 		return 0;
+	if (rc == STORE_BUSY) {
+		conn_set(sv, c, CONN_STALLED);
+		return -1;
+	}
 	logmsg("cannot read the grants of '%s' again: %s; ending its stream",
 	    c->s.req.user, follow_errmsg(&sv->f));
 	conn_finish(sv, c, END_GRANTS);

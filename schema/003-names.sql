@@ -16,7 +16,10 @@
 -- SQLite cannot change a CHECK in place: the two tables are rebuilt (the
 -- 12 steps of "Making Other Kinds Of Table Schema Changes"), keeping every
 -- id and the AUTOINCREMENT counter, which pruning may have left above
--- max(id). An index or trigger of your own on events is to be made again.
+-- max(id). Your own views keep reading the table (legacy_alter_table:
+-- the rename below leaves them as they are written), and sse-push makes
+-- your own indexes and triggers on the rebuilt tables again.
+PRAGMA legacy_alter_table = ON;
 DROP VIEW latest_prices;
 CREATE TABLE events_new (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,7 +38,8 @@ CREATE TABLE events_new (
 );
 INSERT INTO events_new (id, ts, event, symbol, price, data, audience)
 SELECT id, ts, event, symbol, price, data,
-       CASE WHEN audience IN (SELECT audience FROM grants)
+       CASE WHEN audience = 'group:' THEN 'group:group:'
+            WHEN audience IN (SELECT audience FROM grants)
              AND substr(audience, 1, 6) <> 'group:'
             THEN 'group:' || audience ELSE audience END
   FROM events ORDER BY id;
@@ -68,14 +72,19 @@ CREATE TABLE grants_new (
                     audience <> 'group:'),
     PRIMARY KEY (user, audience)
 ) WITHOUT ROWID;
--- Rows no user could ever match (a name no REMOTE_USER can be) go.
+-- Rows no user could ever match (a name no REMOTE_USER can be) go. The
+-- name 'group:' alone, which no user can be now, becomes the group of that
+-- name ('group:group:'), in events above and here.
 INSERT OR IGNORE INTO grants_new (user, audience)
-SELECT user, CASE WHEN substr(audience, 1, 6) = 'group:' THEN audience
+SELECT user, CASE WHEN audience = 'group:' THEN 'group:group:'
+                  WHEN substr(audience, 1, 6) = 'group:' THEN audience
                   ELSE 'group:' || audience END
   FROM grants
  WHERE length(CAST(user AS BLOB)) BETWEEN 1 AND 255
    AND substr(user, 1, 6) <> 'group:'
-   AND length(CAST(audience AS BLOB)) BETWEEN 1 AND 249
-   AND audience <> 'group:';
+   AND (length(CAST(audience AS BLOB)) BETWEEN 1 AND 249 OR
+        substr(audience, 1, 6) = 'group:' AND
+        length(CAST(audience AS BLOB)) <= 255);
 DROP TABLE grants;
 ALTER TABLE grants_new RENAME TO grants;
+PRAGMA legacy_alter_table = OFF;

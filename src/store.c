@@ -179,6 +179,46 @@ too_new(struct store *s, int v)
 	return STORE_SCHEMA;
 }
 
+/*
+ * A migration may rebuild a table (SQLite changes a CHECK no other way),
+ * and dropping the old one drops the indexes and triggers people made on
+ * it. Their SQL is kept aside first, and whatever of it the migrations did
+ * not make again themselves is run again after; one that no longer fits
+ * the new table fails the upgrade, which then changes nothing.
+ */
+static int
+keep_own_objects(struct store *s)
+{
+	return exec(s, "CREATE TEMP TABLE sse_kept AS SELECT name, sql"
+	    " FROM main.sqlite_master WHERE type IN ('index', 'trigger')"
+	    " AND sql IS NOT NULL", "cannot read the schema");
+}
+
+static int
+remake_own_objects(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc, code = STORE_OK;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT name, sql FROM temp.sse_kept"
+	    " WHERE name NOT IN (SELECT name FROM main.sqlite_master)", -1,
+	    &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "cannot read the schema");
+	while (code == STORE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "cannot make '%s' again on the "
+		    "upgraded table", (const char *)sqlite3_column_text(st, 0));
+		code = exec(s, (const char *)sqlite3_column_text(st, 1), what);
+	}
+	if (code == STORE_OK && rc != SQLITE_DONE)
+		code = fail(s, rc, "cannot read the schema");
+	sqlite3_finalize(st);
+	return code != STORE_OK ? code : exec(s, "DROP TABLE temp.sse_kept",
+	    "cannot drop a temporary table");
+}
+
 /* Bring a writable database up to the current schema in one transaction. */
 static int
 migrate(struct store *s)
@@ -194,11 +234,17 @@ migrate(struct store *s)
 		rc = too_new(s, v);
 		goto out;
 	}
+	if (v > 0 && v < store_migrations_count &&
+	    (rc = keep_own_objects(s)) != STORE_OK)
+		goto out;
 	for (i = v; i < store_migrations_count; i++) {
 		if ((rc = exec(s, store_migrations[i], "cannot create schema"))
 		    != STORE_OK)
 			goto out;
 	}
+	if (v > 0 && v < store_migrations_count &&
+	    (rc = remake_own_objects(s)) != STORE_OK)
+		goto out;
 	if (v < store_migrations_count) {
 		buf_init(&sql);
 		rc = buf_printf(&sql, "PRAGMA user_version = %d",
@@ -329,8 +375,12 @@ open_reader(struct store *s, const char *path, int busy_ms)
 	/* Likewise SQLite says "unable to open" where the reason is "Permission
 	 * denied". */
 	if (access(path, R_OK) == -1) {
-		store_seterr(s, "cannot open database: %s", strerror(errno));
-		explain_access(s, path, "cannot open database");
+		char what[128];
+
+		snprintf(what, sizeof(what), "cannot open database: %s",
+		    strerror(errno));
+		store_seterr(s, "%s", what);
+		explain_access(s, path, what);
 		return STORE_ACCESS;
 	}
 	if ((rc = open_versioned(s, path, SQLITE_OPEN_READONLY, busy_ms, &v))
@@ -396,6 +446,22 @@ prepare_reader(struct store *s)
 	return STORE_OK;
 }
 
+/* A libpq keyword string with a password ("host=db password = x"): as a
+ * file name it would be created, and quoted in every message. */
+static int
+has_password_keyword(const char *path)
+{
+	const char *p = path;
+
+	while ((p = strcasestr(p, "password")) != NULL) {
+		p += strlen("password");
+		p += strspn(p, " \t\n\r\f\v");
+		if (*p == '=')
+			return 1;
+	}
+	return 0;
+}
+
 int
 store_open(struct store *s, const char *path, int flags, int busy_ms)
 {
@@ -410,9 +476,7 @@ store_open(struct store *s, const char *path, int flags, int busy_ms)
 			pgstore_close(s);
 		return rc;	/* the URL may hold a password: not repeated */
 	}
-	/* A libpq keyword string ("host=db password=x") is not a URL: as a
-	 * file name it would be created, and quoted in every message. */
-	if (strstr(path, "password=") != NULL) {
+	if (has_password_keyword(path)) {
 		store_seterr(s, "the database looks like a PostgreSQL keyword "
 		    "string with a password: give a postgresql:// URL");
 		return STORE_ACCESS;

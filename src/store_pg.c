@@ -338,12 +338,21 @@ query_password(const char *from)
 }
 
 /* url for a message, with *** for its passwords; -1 if out of memory. A
- * query password hides the rest of the URL: a raw '&' may be in it. */
+ * query password hides the rest of the URL: a raw '&' may be in it. The
+ * user info is taken to run to the last '@' of all: a password may hold
+ * '/' and '?' and '@' unencoded (libpq then refuses the URL, and this is
+ * the message that says so), and hiding a host is better than showing a
+ * piece of a password. */
 static int
 redact(struct buf *b, const char *url)
 {
-	const char *pass, *at = userinfo_end(url, &pass);
-	const char *qp = query_password(at != NULL ? at : url);
+	const char *auth = strstr(url, "://"), *at = NULL, *pass = NULL, *qp;
+
+	if (auth != NULL && (at = strrchr(auth + 3, '@')) != NULL)
+		pass = memchr(auth + 3, ':', (size_t)(at - (auth + 3)));
+	if (pass != NULL)
+		pass++;
+	qp = query_password(at != NULL ? at : url);
 
 	if (pass != NULL && (buf_append(b, url, (size_t)(pass - url)) == -1 ||
 	    buf_appends(b, "***") == -1))

@@ -153,8 +153,12 @@ stream_grants_due(const struct stream *s, int64_t now)
 int
 stream_read_grants(struct stream *s, struct store *st, int64_t now)
 {
-	s->grants_at = now + s->heartbeat_ms;
-	return load_grants(s, st);
+	int rc = load_grants(s, st);
+
+	/* A failed read leaves no grants, and them still due: the caller
+	 * holds delivery until a read succeeds, or ends the stream. */
+	s->grants_at = rc == STORE_OK ? now + s->heartbeat_ms : now;
+	return rc;
 }
 
 int

@@ -2,6 +2,7 @@
 -- can be, as schema/003-names.sql (read its comment for what changes).
 -- PostgreSQL changes a CHECK in place: no table is rebuilt.
 ALTER TABLE events DROP CONSTRAINT events_audience_check;
+UPDATE events SET audience = 'group:group:' WHERE audience = 'group:';
 UPDATE events SET audience = 'group:' || audience
  WHERE audience IN (SELECT audience FROM grants)
    AND left(audience, 6) <> 'group:';
@@ -10,8 +11,12 @@ ALTER TABLE events ADD CONSTRAINT events_audience_check
            (octet_length(audience) BETWEEN 1 AND 255 AND
             audience <> 'group:'));
 
--- Every granted name becomes a group; rows no user could ever match (a
--- name no REMOTE_USER can be) go.
+-- Every granted name becomes a group ('group:' alone the group of that
+-- name); rows no user could ever match (a name no REMOTE_USER can be) go.
+UPDATE grants SET audience = 'group:group:' WHERE audience = 'group:'
+   AND NOT EXISTS (SELECT 1 FROM grants AS g
+                    WHERE g."user" = grants."user"
+                      AND g.audience = 'group:group:');
 INSERT INTO grants ("user", audience)
 SELECT "user", 'group:' || audience FROM grants
  WHERE left(audience, 6) <> 'group:'

@@ -26,12 +26,13 @@ check "... at version 3, as SQLite" [ "$(q "SELECT schema_version FROM sse_state
 psql_su -q -c "CREATE DATABASE sse_v2" postgres
 { cat "$TOP/schema/pg/001-events.sql" "$TOP/schema/pg/002-audience.sql"
   echo "UPDATE sse_state SET schema_version = 2;"
-  echo "INSERT INTO events (event, data, audience) VALUES ('page', 'p', 'ops'), ('dm', 'd', 'bob');"
-  echo "INSERT INTO grants VALUES ('alice', 'ops');"; } | psql_su -q sse_v2 > /dev/null
+  echo "INSERT INTO events (event, data, audience) VALUES ('page', 'p', 'ops'), ('dm', 'd', 'bob'), ('odd', 'o', 'group:');"
+  echo "INSERT INTO grants VALUES ('alice', 'ops'), ('carol', 'group:');"; } | psql_su -q sse_v2 > /dev/null
 V2="postgresql:///sse_v2?host=$PG_SOCK&port=$PG_PORT&user=postgres"
 "$BUILD/sse-push" -q -d "$V2" -e dm -m long --to "$(printf '%0255d' 7)"
 qv2() { psql_su -qAt -c "$1" sse_v2; }
-check "schema 2 upgraded to 3, granted names now groups" [ "$(qv2 "SELECT schema_version FROM sse_state"; qv2 "SELECT string_agg(audience, ' ' ORDER BY id) FROM events WHERE id < 3"; qv2 "SELECT \"user\" || '>' || audience FROM grants")" = "$(printf '3\ngroup:ops bob\nalice>group:ops')" ]
+check "schema 2 upgraded to 3, granted names now groups" [ "$(qv2 "SELECT schema_version FROM sse_state"; qv2 "SELECT string_agg(audience, ' ' ORDER BY id) FROM events WHERE id < 3"; qv2 "SELECT \"user\" || '>' || audience FROM grants WHERE \"user\" = 'alice'")" = "$(printf '3\ngroup:ops bob\nalice>group:ops')" ]
+check "... the name 'group:' (no user can be it now) is the group of that name" [ "$(qv2 "SELECT audience FROM events WHERE event = 'odd'"; qv2 "SELECT audience FROM grants WHERE \"user\" = 'carol'")" = "$(printf 'group:group:\ngroup:group:')" ]
 check "... a 256-byte audience refused by the schema" sh -c "! psql -X -q -h '$PG_SOCK' -p $PG_PORT -U postgres -c \"INSERT INTO events (event, data, audience) VALUES ('x', 'y', repeat('a', 256))\" sse_v2 2> /dev/null"
 check "... and a grant to a user named group:..." sh -c "! psql -X -q -h '$PG_SOCK' -p $PG_PORT -U postgres -c \"INSERT INTO grants VALUES ('group:ops', 'x')\" sse_v2 2> /dev/null"
 check "the reader role cannot write" sh -c "! psql -X -h '$PG_SOCK' -p $PG_PORT -U sse_reader -c \"INSERT INTO events (event, data) VALUES ('x', 'y')\" sse 2>/dev/null"

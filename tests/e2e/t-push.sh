@@ -26,12 +26,21 @@ V2=$T/v2.db
 { cat "$TOP/schema/001-events.sql" "$TOP/schema/002-audience.sql"
   echo "PRAGMA user_version = 2;"
   echo "INSERT INTO events (event, data) VALUES ('old', 'kept');"
-  echo "INSERT INTO events (event, data, audience) VALUES ('page', 'p', 'ops'), ('dm', 'd', 'bob'), ('gone', 'g', NULL);"
-  echo "DELETE FROM events WHERE id = 4;"
-  echo "INSERT INTO grants VALUES ('alice', 'ops');"; } | sqlite3 "$V2"
+  echo "INSERT INTO events (event, data, audience) VALUES ('page', 'p', 'ops'), ('dm', 'd', 'bob'), ('odd', 'o', 'group:'), ('gone', 'g', NULL);"
+  echo "DELETE FROM events WHERE id = 5;"
+  echo "INSERT INTO grants VALUES ('alice', 'ops'), ('carol', 'group:');"
+  # What people add to the table: their own view, index and trigger.
+  echo "CREATE VIEW my_pages AS SELECT id, data FROM events WHERE event = 'page';"
+  echo "CREATE INDEX my_event ON events (event);"
+  echo "CREATE TABLE my_log (id INTEGER);"
+  echo "CREATE TRIGGER my_trigger AFTER INSERT ON events BEGIN INSERT INTO my_log VALUES (new.id); END;"
+  } | sqlite3 "$V2"
 id=$("$BUILD/sse-push" -d "$V2" -e dm -m hi --to "$(printf '%0255d' 7)")
-check "schema 2 upgraded to 3: the pruned top id is not handed out again ($id)" [ "$id" = 5 ]
-check "... a granted name is a group now, in events and in grants" [ "$(sqlite3 "$V2" "PRAGMA user_version; SELECT group_concat(id || ':' || coalesce(audience, '-'), ' ') FROM events WHERE id < 5; SELECT user || '>' || audience FROM grants")" = "$(printf '3\n1:- 2:group:ops 3:bob\nalice>group:ops')" ]
+check "schema 2 upgraded to 3: the pruned top id is not handed out again ($id)" [ "$id" = 6 ]
+check "... a granted name is a group now, in events and in grants" [ "$(sqlite3 "$V2" "PRAGMA user_version; SELECT group_concat(id || ':' || coalesce(audience, '-'), ' ') FROM events WHERE id < 4; SELECT user || '>' || audience FROM grants WHERE user = 'alice'")" = "$(printf '3\n1:- 2:group:ops 3:bob\nalice>group:ops')" ]
+check "... the name 'group:' (no user can be it now) is the group of that name" [ "$(sqlite3 "$V2" "SELECT audience FROM events WHERE event = 'odd'; SELECT audience FROM grants WHERE user = 'carol'")" = "$(printf 'group:group:\ngroup:group:')" ]
+check "... your own view still reads the table" [ "$(sqlite3 "$V2" "SELECT group_concat(id) FROM my_pages")" = 2 ]
+check "... your own index and trigger are made again" [ "$(sqlite3 "$V2" "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE name IN ('my_event', 'my_trigger') ORDER BY name); SELECT group_concat(id) FROM my_log")" = "$(printf 'my_event,my_trigger\n6')" ]
 check "... the schema refuses a 256-byte audience" sh -c "! sqlite3 '$V2' \"INSERT INTO events (event, data, audience) VALUES ('x', 'y', '$(printf '%0256d' 7)')\" 2> /dev/null"
 check "... and a grant to a user named group:..." sh -c "! sqlite3 '$V2' \"INSERT INTO grants VALUES ('group:ops', 'x')\" 2> /dev/null"
 check "... and passes integrity_check" [ "$(sqlite3 "$V2" "PRAGMA integrity_check")" = ok ]

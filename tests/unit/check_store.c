@@ -326,6 +326,10 @@ START_TEST(test_open_failures)
 	    STORE_ACCESS);
 	ck_assert_ptr_null(strstr(store_errmsg(&s2), "S3cr3t"));
 	ck_assert_int_eq(access("host=db password=S3cr3t", F_OK), -1);
+	ck_assert_int_eq(store_open(&s2, "host=db PassWord =\tS3cr3t", 0, 0),
+	    STORE_ACCESS);
+	ck_assert_ptr_null(strstr(store_errmsg(&s2), "S3cr3t"));
+	ck_assert_int_eq(access("host=db PassWord =\tS3cr3t", F_OK), -1);
 }
 END_TEST
 
@@ -364,8 +368,11 @@ START_TEST(test_pg_url_password_hidden)
 		  " write '@' and '/' as %40 and %2F in a user name or"
 		  " password", STORE_ACCESS },
 		{ "postgresql://u:S3?cr@t@x?user=a@b", "S3?cr@t",
-		  "bad database URL 'postgresql://u:***@x?user=a@b': write"
+		  "bad database URL 'postgresql://u:***@b': write"
 		  " '@' and '/' as %40 and %2F in a user name or password",
+		  STORE_ACCESS },
+		{ "postgresql://u:S3cr/b?c@host/db", "S3cr/b?c",
+		  "bad database URL 'postgresql://u:***@host/db'",
 		  STORE_ACCESS },
 		{ "postgresql:///sse?host=/x&password=S3cr%t&!pass", "S3cr%t&!",
 		  "bad database URL 'postgresql:///sse?host=/x&password=***'",

@@ -510,6 +510,17 @@ START_TEST(test_grants_reread)
 	ck_assert_int_eq(drain(&s), 1);
 	ck_assert_ptr_nonnull(strstr(out.data, "data: dev-1\n"));
 	ck_assert_ptr_null(strstr(out.data, "ops-1"));
+	/* A failed read leaves no grants, and them due again at once: the
+	 * caller holds delivery until a read succeeds. */
+	sql("ALTER TABLE grants RENAME TO grants_away");
+	ck_assert_int_ne(stream_read_grants(&s, &rd, 30000), STORE_OK);
+	ck_assert_uint_eq(s.ngrants, 0);
+	ck_assert(!stream_hears(&s, "group:dev"));
+	ck_assert(stream_grants_due(&s, 30000));
+	sql("ALTER TABLE grants_away RENAME TO grants");
+	ck_assert_int_eq(stream_read_grants(&s, &rd, 30001), STORE_OK);
+	ck_assert(stream_hears(&s, "group:dev"));
+	ck_assert(!stream_grants_due(&s, 45000));
 	stream_release(&s);
 	/* A public stream has no grants to read. */
 	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
