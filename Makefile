@@ -26,7 +26,8 @@ SANFLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 endif
 ALL_CPPFLAGS = -D_GNU_SOURCE -DSSE_VERSION='"$(VERSION)"' \
-             -DSSE_DEFAULT_DB='"$(DEFAULT_DB)"' -Isrc $(PQ_CFLAGS) $(CPPFLAGS)
+             -DSSE_DEFAULT_DB='"$(DEFAULT_DB)"' -Isrc $(PQ_CFLAGS) \
+             $(PG_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS= $(LDFLAGS) $(SANFLAGS)
 
@@ -38,19 +39,22 @@ FCGI_LIBS  = $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-# PG=0 builds without libpq (make static): postgresql:// URLs are refused.
+# PG=0 builds without libpq (make static): no PostgreSQL engine is
+# registered, and postgresql:// URLs are refused.
 PG        ?= 1
 ifeq ($(PG),1)
-STORE_PG   = store_pg.c
+PG_SRC     = src/store_pg.c src/follow_pg.c
+PG_CPPFLAGS= -DSSE_PG
 else
-STORE_PG   = store_nopg.c
+PG_SRC     =
 PQ_LIBS    =
 endif
 CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
+             src/store_sqlite.c \
              src/cors.c \
              src/jsonl.c src/ingest.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/follow.c \
-             src/config.c src/status.c src/$(STORE_PG) \
+             src/follow_file.c src/config.c src/status.c $(PG_SRC) \
              src/fcgirec.c src/simulate.c src/clock.c src/paths.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)

@@ -95,7 +95,7 @@ catch_up(struct loop *l)
 		 * on an open stream; a failed read ends it (fail closed). */
 		t = clock_ms();
 		if (stream_grants_due(&l->s, t) &&
-		    (rc = stream_read_grants(&l->s, &l->f.st, t)) != STORE_OK) {
+		    (rc = stream_read_grants(&l->s, follow_store(&l->f), t)) != STORE_OK) {
 			if (rc == STORE_BUSY)
 				return 0;	/* held; the next look retries */
 			fprintf(stderr, "sse.cgi: cannot read the grants of "
@@ -103,7 +103,7 @@ catch_up(struct loop *l)
 			    follow_errmsg(&l->f));
 			return 1;
 		}
-		rc = batch_load(&l->b, &l->f.st, l->s.cursor,
+		rc = batch_load(&l->b, follow_store(&l->f), l->s.cursor,
 		    l->cfg->batch_rows, BATCH_BYTES);
 		if (rc == STORE_BUSY)
 			return 0;	/* a busy database never ends a stream */
@@ -125,7 +125,7 @@ static int
 look(struct loop *l, int force)
 {
 	int64_t v = 0;
-	int rc = follow_look(&l->f, &v), r;
+	int rc = follow_look(&l->f, clock_ms(), &v), r;
 
 	if (rc == FOLLOW_REPLACED) {
 		/* A database nobody writes any more: a reset to the new one's
@@ -134,7 +134,7 @@ look(struct loop *l, int force)
 
 		fprintf(stderr, "sse.cgi: database '%s' was replaced: ending "
 		    "the stream\n", follow_name(&l->f));
-		if (l->f.ready && store_bounds(&l->f.st, &oldest, &newest) ==
+		if (follow_ready(&l->f) && store_bounds(follow_store(&l->f), &oldest, &newest) ==
 		    STORE_OK) {
 			stream_replaced(&l->s, oldest, newest, &l->out);
 			send_out(l, clock_ms());
@@ -187,7 +187,7 @@ run(struct loop *l)
 	stream_clock(&l->s, clock_ms(), cfg->heartbeat_s * 1000,
 	    (int64_t)config_lifetime(cfg, (unsigned)getpid() * 2654435761u) *
 	    1000);
-	if (!l->f.pg && follow_fd(&l->f) == -1)
+	if (follow_timer_only(&l->f))
 		fprintf(stderr, "sse.cgi: inotify unavailable: checking every "
 		    "%d ms\n", cfg->poll_ms);
 	/* The first look reads whatever the client has not seen. */
@@ -218,7 +218,6 @@ cgi_serve(const struct config *cfg)
 
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;
-	l.f.w.fd = -1;
 	buf_init(&l.out);
 	batch_init(&l.b);
 	signals();
@@ -254,7 +253,7 @@ cgi_serve(const struct config *cfg)
 	 * after stream_begin() read the bounds then always wakes us. */
 	rc = follow_open(&l.f, cfg->db, cfg->poll_ms, clock_ms());
 	if (rc == STORE_OK)
-		rc = stream_begin(&l.s, &req, &cfg->stream, &l.f.st, &l.out);
+		rc = stream_begin(&l.s, &req, &cfg->stream, follow_store(&l.f), &l.out);
 	if (rc < 0) {
 		fprintf(stderr, "sse.cgi: %s\n", follow_errmsg(&l.f));
 		stream_turn_away(&cfg->stream, &req, "database unavailable",

@@ -305,7 +305,7 @@ conn_grants(struct server *sv, struct conn *c)
 
 	if (!stream_grants_due(&c->s, t))
 		return 0;
-	rc = sv->f.ready ? stream_read_grants(&c->s, &sv->f.st, t) : STORE_ERR;
+	rc = follow_ready(&sv->f) ? stream_read_grants(&c->s, follow_store(&sv->f), t) : STORE_ERR;
 	if (rc == STORE_OK)
 		return 0;
 	if (rc == STORE_BUSY) {
@@ -342,7 +342,7 @@ conn_catch_up(struct server *sv, struct conn *c)
 
 	if (conn_grants(sv, c) == -1)
 		return -1;
-	rc = sv->f.ready ? batch_load(&sv->own, &sv->f.st, c->s.cursor,
+	rc = follow_ready(&sv->f) ? batch_load(&sv->own, follow_store(&sv->f), c->s.cursor,
 	    sv->cfg->batch_rows, BATCH_BYTES) : STORE_ERR;
 	if (rc != STORE_OK) {
 		conn_set(sv, c, CONN_STALLED);	/* the sweep retries */
@@ -401,7 +401,7 @@ conn_start(struct server *sv, struct intake_done *d)
 	}
 	/* Try the database again before this conn is on the list: a look
 	 * that finds a new file ends every stream on it. */
-	if (!sv->f.ready && d->status == 200 && !busy && !low)
+	if (!follow_ready(&sv->f) && d->status == 200 && !busy && !low)
 		hub_look(sv);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -444,8 +444,8 @@ conn_start(struct server *sv, struct intake_done *d)
 		sv->stat.refused++;
 		goto finish;
 	}
-	rc = sv->f.ready ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
-	    &sv->f.st, &sv->text) : STORE_ERR;
+	rc = follow_ready(&sv->f) ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
+	    follow_store(&sv->f), &sv->text) : STORE_ERR;
 	if (rc < 0) {
 		buf_clear(&sv->text);
 		stream_turn_away(&sv->cfg->stream, &d->req,
@@ -504,7 +504,7 @@ hub_refresh(struct server *sv)
 	int rc;
 
 	do {
-		rc = batch_load(&sv->hub, &sv->f.st, sv->hub_cursor,
+		rc = batch_load(&sv->hub, follow_store(&sv->f), sv->hub_cursor,
 		    sv->cfg->batch_rows, BATCH_BYTES);
 		if (rc != STORE_OK)
 			return rc;
@@ -537,7 +537,7 @@ tell_replaced(struct server *sv)
 	struct conn *c, *next;
 	int64_t oldest, newest;
 
-	if (!sv->f.ready || store_bounds(&sv->f.st, &oldest, &newest) !=
+	if (!follow_ready(&sv->f) || store_bounds(follow_store(&sv->f), &oldest, &newest) !=
 	    STORE_OK)
 		return;
 	for (c = sv->conns; c != NULL; c = next) {
@@ -568,7 +568,7 @@ watch_sync(struct server *sv)
 {
 	int fd = follow_fd(&sv->f);
 
-	if (!sv->f.pg || follow_generation(&sv->f) == sv->watch_gen)
+	if (follow_generation(&sv->f) == sv->watch_gen)
 		return;
 	sv->watch_gen = follow_generation(&sv->f);
 	if (fd != -1 && ep_add(sv, fd, EPOLLIN, &tag_watch) == -1)
@@ -583,7 +583,7 @@ static void
 hub_look(struct server *sv)
 {
 	int64_t v = 0;
-	int rc = follow_look(&sv->f, &v);
+	int rc = follow_look(&sv->f, clock_ms(), &v);
 
 	if (rc == FOLLOW_REPLACED) {
 		if (sv->nconns > 0)
@@ -591,8 +591,8 @@ hub_look(struct server *sv)
 			    follow_name(&sv->f), sv->nconns);
 		tell_replaced(sv);
 		drop_all(sv, END_REPLACED);
-		if (sv->f.ready) {
-			sv->hub_cursor = sv->f.newest;
+		if (follow_ready(&sv->f)) {
+			sv->hub_cursor = follow_newest(&sv->f);
 			sv->last_log = 0;
 		} else
 			log_db(sv);
@@ -842,16 +842,13 @@ setup(struct server *sv)
 	/* The watch first, then the database (follow.h). */
 	if (follow_open(&sv->f, sv->cfg->db, sv->cfg->poll_ms, clock_ms()) ==
 	    STORE_OK)
-		sv->hub_cursor = sv->f.newest;
+		sv->hub_cursor = follow_newest(&sv->f);
 	else
 		log_db(sv);
-	if (sv->f.pg)
-		watch_sync(sv);
-	else if (follow_fd(&sv->f) == -1)
+	if (follow_timer_only(&sv->f))
 		logmsg("inotify unavailable: checking every %d ms",
 		    sv->cfg->poll_ms);
-	else if (ep_add(sv, follow_fd(&sv->f), EPOLLIN, &tag_watch) == -1)
-		return -1;
+	watch_sync(sv);
 	arm_look(sv);
 	return 0;
 }
@@ -866,7 +863,6 @@ server_run(const struct config *cfg, int listen_fd)
 	memset(&sv, 0, sizeof(sv));
 	sv.cfg = cfg;
 	sv.listen_fd = listen_fd;
-	sv.f.w.fd = -1;
 	batch_init(&sv.hub);
 	batch_init(&sv.own);
 	buf_init(&sv.text);

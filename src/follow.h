@@ -17,27 +17,27 @@
  * Times are milliseconds of the caller's clock, passed in, so tests drive
  * the schedule without sleeping.
  *
- * A postgresql:// database is followed the same way with other means: its
- * connection LISTENs (follow_fd() is its socket, and changes when it
- * reconnects: follow_generation() says so); a NOTIFY is a hint to look now,
- * the timer looks every poll_ms, and every STORE_PG_STANDBY_POLL_MS on a
- * standby, where NOTIFY is never delivered. A look reads sse_state: a new
- * epoch, or history that went back (a lagging standby promoted, a restore),
- * is a replaced database. A lost connection is retried after
- * FOLLOW_RETRY_MS, then twice as long after each failure up to
- * FOLLOW_RETRY_MAX_MS: a connection attempt blocks (up to libpq's
- * connect_timeout) and the process serves nothing meanwhile, so an
- * unreachable server must not take most of its time. The streams wait, and
+ * The schedule is here (follow.c); the means differ by store, one file
+ * each behind follow_means.h. follow_file.c follows an SQLite file as
+ * above. follow_pg.c follows a postgresql:// database: its connection
+ * LISTENs (follow_fd() is its socket, and changes when it reconnects:
+ * follow_generation() says so); a NOTIFY is a hint to look now, the timer
+ * looks every poll_ms, and every STORE_PG_STANDBY_POLL_MS on a standby,
+ * where NOTIFY is never delivered. A look reads sse_state: a new epoch, or
+ * history that went back (a lagging standby promoted, a restore), is a
+ * replaced database. A lost connection is retried after FOLLOW_RETRY_MS,
+ * then twice as long after each failure up to FOLLOW_RETRY_MAX_MS: a
+ * connection attempt blocks (up to libpq's connect_timeout) and the
+ * process serves nothing meanwhile, so an unreachable server must not take
+ * most of its time. The streams wait, and
  * resume exactly when it comes back.
  */
 #ifndef FOLLOW_H
 #define FOLLOW_H
 
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "store.h"
-#include "watch.h"
 
 /* A responder waits this long for a lock, not the writer's 10 s: one
  * thread serves every stream, and the next look tries again. */
@@ -55,31 +55,21 @@ enum follow_result {
 				   end the streams of the old one */
 };
 
+struct follow_means;
+
+/* Read it through the functions below; the means keeps its own state
+ * (follow_file.c, follow_pg.c) behind impl. */
 struct follow {
+	const struct follow_means *means;
+	void		*impl;
 	const char	*path;		/* borrowed: SSE_DB */
 	struct store	 st;
 	int		 ready;		/* st is open */
-	dev_t		 dev;		/* the file st has open */
-	ino_t		 ino;
 	int64_t		 newest;	/* the newest id when it was opened */
-	int64_t		 version;	/* data_version of the last good read */
-	struct watch	 w;
+	int64_t		 version;	/* of the last good read */
 	int		 poll_ms;
 	int64_t		 poll_at;	/* the next look by the timer */
-	int64_t		 recheck_at;	/* the next look after a wake; -1 none */
-	int		 step;		/* of watch_recheck_ms() */
-	int64_t		 unseen_until;	/* keep rechecking until then */
-	/* PostgreSQL only: */
-	int		 pg;		/* path is a postgresql:// URL */
-	int		 standby;	/* connected to a hot standby */
-	int		 again;		/* a NOTIFY came in during a query */
 	unsigned	 generation;	/* connections made so far */
-	int64_t		 now;		/* the last time we were told */
-	int64_t		 retry_at;	/* the next reconnect, if lost */
-	int		 retry_ms;	/* the wait after the next failure */
-	char		 epoch[64];	/* sse_state.epoch when first opened */
-	char		 seen_ts[32];	/* ts of row 'version' */
-	char		 look_ts[32];	/* ts of the newest row at the last look */
 };
 
 /*
@@ -93,6 +83,14 @@ void	follow_release(struct follow *f);
 /* The inotify descriptor (or PostgreSQL socket) to poll, or -1 (then only
  * the timers look). */
 int	follow_fd(const struct follow *f);
+/* 1 if no descriptor will ever come (no inotify): the timer alone looks. */
+int	follow_timer_only(const struct follow *f);
+/* The store, open or not: pass it to store_* only when follow_ready(). */
+struct store *follow_store(struct follow *f);
+int	follow_ready(const struct follow *f);
+/* The newest id when the database was last (re)opened: the cursor of a
+ * stream that starts on it. */
+int64_t	follow_newest(const struct follow *f);
 /* Changes whenever follow_fd() names a new connection, even one that got
  * the same descriptor number: poll it anew. */
 unsigned follow_generation(const struct follow *f);
@@ -109,12 +107,13 @@ int	follow_wake(struct follow *f, int64_t now);
 int	follow_due(struct follow *f, int64_t now);
 
 /*
- * Look: FOLLOW_REPLACED (the caller ends its streams and takes f->newest as
- * its cursor: a new file is open, or none is; follow_look() reopens it),
- * FOLLOW_CHANGED with *v set (read the rows, then follow_saw(f, *v)),
- * FOLLOW_NONE, or a STORE_* code (busy, or the open failed).
+ * Look at now: FOLLOW_REPLACED (the caller ends its streams and takes
+ * follow_newest() as its cursor: a new file is open, or none is;
+ * follow_look() reopens it), FOLLOW_CHANGED with *v set (read the rows,
+ * then follow_saw(f, *v)), FOLLOW_NONE, or a STORE_* code (busy, or the
+ * open failed).
  */
-int	follow_look(struct follow *f, int64_t *v);
+int	follow_look(struct follow *f, int64_t now, int64_t *v);
 /* Every row committed by version v was read. */
 void	follow_saw(struct follow *f, int64_t v);
 

@@ -1,19 +1,19 @@
 /*
  * store.h - the event table, as a generic table of events: what a
  * price is and how its change is computed belong to ingest. It lives in an
- * SQLite file, or in PostgreSQL when the path is a postgresql:// URL
- * (store_pg.c, behind the same functions). sse-push opens it read-write (creating
- * and upgrading the schema); the responders open it read-only. Functions
- * return a STORE_* code and leave a message in store_errmsg(); they never
- * print or exit. A store belongs to one thread at a time.
+ * SQLite file, or in PostgreSQL when the path is a postgresql:// URL: one
+ * engine each (store_sqlite.c, store_pg.c) behind these functions, picked
+ * by store_open() (store_engine.h is the seam). sse-push opens it
+ * read-write (creating and upgrading the schema); the responders open it
+ * read-only. Functions return a STORE_* code (or a count, where said) and
+ * leave a message in store_errmsg(); they never print or exit. A store
+ * belongs to one thread at a time.
  */
 #ifndef STORE_H
 #define STORE_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <sqlite3.h>
 
 enum store_rc {
 	STORE_OK	=  0,
@@ -30,26 +30,11 @@ enum store_rc {
 #define STORE_READONLY	0x1
 #define STORE_BUSY_MS	10000	/* default busy timeout */
 
-/* The statements a store runs, each prepared on its first use. */
-enum store_query {
-	STORE_Q_READ_AFTER,
-	STORE_Q_BOUNDS,
-	STORE_Q_VERSION,
-	STORE_Q_READ_BEGIN,
-	STORE_Q_READ_END,
-	STORE_Q_LAST_PRICE,
-	STORE_Q_NEWEST_TS,
-	STORE_Q_GRANTS,
-	STORE_Q_INSERT,
-	STORE_Q_COUNT
-};
-
-struct pgstore;
+struct store_engine;
 
 struct store {
-	struct pgstore	*pg;		/* non-NULL: a PostgreSQL store */
-	sqlite3		*db;
-	sqlite3_stmt	*q[STORE_Q_COUNT];	/* NULL until first used */
+	const struct store_engine *engine;	/* NULL while closed */
+	void		*impl;		/* the engine's own state */
 	int		 flags;
 	char		 err[512];
 };

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
+#include "store_engine.h"
 #include "store_pg.h"
 
 /* Generated from schema/pg/NNN-*.sql: migration i takes
@@ -67,6 +68,16 @@ struct pgstore {
 	int	 listening;
 };
 
+static struct pgstore *
+pg(const struct store *s)
+{
+	return s->impl;
+}
+
+static int	pg_begin(struct store *s);
+static int	pg_commit(struct store *s);
+static void	pg_rollback(struct store *s);
+
 /* libpq's messages end in a newline, sometimes two lines: keep the first. */
 static void
 seterr_pq(struct store *s, const char *what, const char *msg)
@@ -81,7 +92,7 @@ seterr_pq(struct store *s, const char *what, const char *msg)
 static int
 fail(struct store *s, PGresult *res, const char *what)
 {
-	PGconn *c = s->pg->conn;
+	PGconn *c = pg(s)->conn;
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
 	    NULL;
 	int code = STORE_ERR;
@@ -113,7 +124,7 @@ fail(struct store *s, PGresult *res, const char *what)
 static int
 exec(struct store *s, const char *sql, const char *what)
 {
-	PGresult *res = PQexec(s->pg->conn, sql);
+	PGresult *res = PQexec(pg(s)->conn, sql);
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -128,7 +139,7 @@ static PGresult *
 run(struct store *s, enum pg_query q, const char *const *params,
     const int *lengths, int *rc, const char *what)
 {
-	struct pgstore *p = s->pg;
+	struct pgstore *p = pg(s);
 	char name[8];
 	PGresult *res;
 
@@ -195,7 +206,7 @@ text_at(const PGresult *res, int row, int col)
 static int
 schema_version(struct store *s, int *v)
 {
-	PGresult *res = PQexec(s->pg->conn,
+	PGresult *res = PQexec(pg(s)->conn,
 	    "SELECT to_regclass('sse_state') IS NOT NULL");
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
@@ -206,7 +217,7 @@ schema_version(struct store *s, int *v)
 		return STORE_OK;
 	}
 	PQclear(res);
-	res = PQexec(s->pg->conn, "SELECT schema_version FROM sse_state");
+	res = PQexec(pg(s)->conn, "SELECT schema_version FROM sse_state");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		return fail(s, res, "cannot read schema");
 	*v = (int)int_at(res, 0, 0);
@@ -214,19 +225,10 @@ schema_version(struct store *s, int *v)
 	return STORE_OK;
 }
 
-static int
-too_new(struct store *s, int v)
-{
-	store_seterr(s, "database schema version %d is newer than this build "
-	    "understands (%d): upgrade sse-push and the responders", v,
-	    store_pg_migrations_count);
-	return STORE_SCHEMA;
-}
-
 /* Bring the database up to the current schema in one transaction; writers
  * starting together take turns on the advisory lock. */
 static int
-migrate(struct store *s)
+pg_upgrade(struct store *s)
 {
 	struct buf sql;
 	int v, rc, i;
@@ -235,10 +237,8 @@ migrate(struct store *s)
 	    (rc = exec(s, MIGRATE_LOCK, "cannot lock schema")) != STORE_OK ||
 	    (rc = schema_version(s, &v)) != STORE_OK)
 		goto out;
-	if (v > store_pg_migrations_count) {
-		rc = too_new(s, v);
+	if ((rc = store_version_check(s, v)) != STORE_OK)
 		goto out;
-	}
 	for (i = v; i < store_pg_migrations_count; i++)
 		if ((rc = exec(s, store_pg_migrations[i],
 		    "cannot create schema")) != STORE_OK)
@@ -254,7 +254,7 @@ migrate(struct store *s)
 	}
 	return exec(s, "COMMIT", "cannot commit schema");
 out:
-	pgstore_rollback(s);
+	pg_rollback(s);
 	return rc;
 }
 
@@ -410,7 +410,7 @@ connect_to(struct store *s, const char *url)
 	PQconninfoFree(opts);
 
 	c = PQconnectdbParams(keys, vals, 1);
-	s->pg->conn = c;
+	pg(s)->conn = c;
 	if (c == NULL) {
 		store_seterr(s, "cannot connect: out of memory");
 		return STORE_ERR;
@@ -427,13 +427,20 @@ connect_to(struct store *s, const char *url)
 	return STORE_OK;
 }
 
-int
-pgstore_open(struct store *s, const char *url, int flags, int busy_ms)
+static int
+pg_claims(const char *path)
+{
+	return store_is_pg(path);
+}
+
+static int
+pg_open(struct store *s, const char *url, int flags, int busy_ms,
+    int *version)
 {
 	char sql[64];
-	int rc, v;
+	int rc;
 
-	if ((s->pg = calloc(1, sizeof(*s->pg))) == NULL) {
+	if ((s->impl = calloc(1, sizeof(struct pgstore))) == NULL) {
 		store_seterr(s, "out of memory");
 		return STORE_ERR;
 	}
@@ -444,27 +451,20 @@ pgstore_open(struct store *s, const char *url, int flags, int busy_ms)
 	if ((rc = exec(s, "SET TIME ZONE 'UTC'", "cannot set time zone"))
 	    != STORE_OK)
 		return rc;
-	if (!(flags & STORE_READONLY)) {
-		/* A writer waits busy_ms for another's lock, as with SQLite. */
-		snprintf(sql, sizeof(sql), "SET lock_timeout = %d", busy_ms);
-		if ((rc = exec(s, sql, "cannot set lock_timeout")) != STORE_OK)
-			return rc;
-		if ((rc = schema_version(s, &v)) != STORE_OK)
-			return rc;
-		if (v == store_pg_migrations_count)
-			return STORE_OK;
-		return migrate(s);
-	}
-	if ((rc = schema_version(s, &v)) != STORE_OK)
+	/* A writer waits busy_ms for another's lock, as with SQLite. */
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %d", busy_ms);
+	if (!(flags & STORE_READONLY) &&
+	    (rc = exec(s, sql, "cannot set lock_timeout")) != STORE_OK)
 		return rc;
-	if (v > store_pg_migrations_count)
-		return too_new(s, v);
-	if (v < store_pg_migrations_count) {
-		store_seterr(s, "database schema version %d is older than %d: run "
-		    "sse-push once to create or upgrade it", v,
-		    store_pg_migrations_count);
-		return STORE_SCHEMA;
-	}
+	return schema_version(s, version);
+}
+
+/* A responder: told of every commit, and never writing. */
+static int
+pg_ready(struct store *s)
+{
+	int rc;
+
 	if ((rc = store_pg_listen(s)) != STORE_OK)
 		return rc;
 	/* A responder never writes, whatever its role may do. */
@@ -472,14 +472,14 @@ pgstore_open(struct store *s, const char *url, int flags, int busy_ms)
 	    "cannot set read-only");
 }
 
-void
-pgstore_close(struct store *s)
+static void
+pg_close(struct store *s)
 {
-	if (s->pg == NULL)
+	if (pg(s) == NULL)
 		return;
-	PQfinish(s->pg->conn);
-	free(s->pg);
-	s->pg = NULL;
+	PQfinish(pg(s)->conn);
+	free(pg(s));
+	s->impl = NULL;
 }
 
 /* The rows of res from column first on (id, event, symbol, data,
@@ -521,8 +521,8 @@ run_after(struct store *s, enum pg_query q, int64_t after, int limit,
 	return run(s, q, params, NULL, rc, "cannot read events");
 }
 
-int
-pgstore_read_after(struct store *s, int64_t after, int limit,
+static int
+pg_read_after(struct store *s, int64_t after, int limit,
     store_row_fn fn, void *ctx)
 {
 	PGresult *res;
@@ -535,8 +535,8 @@ pgstore_read_after(struct store *s, int64_t after, int limit,
 	return n;
 }
 
-int
-pgstore_read_span(struct store *s, int64_t after, int limit,
+static int
+pg_read_span(struct store *s, int64_t after, int limit,
     store_row_fn fn, void *ctx, int64_t *oldest, int64_t *newest)
 {
 	PGresult *res;
@@ -555,8 +555,8 @@ pgstore_read_span(struct store *s, int64_t after, int limit,
 	return n;
 }
 
-int
-pgstore_bounds(struct store *s, int64_t *oldest, int64_t *newest)
+static int
+pg_bounds(struct store *s, int64_t *oldest, int64_t *newest)
 {
 	PGresult *res;
 	int rc;
@@ -582,8 +582,8 @@ copy_first(PGresult *res, char *out, size_t outsz, int *found)
 		strcpy(out, v);
 }
 
-int
-pgstore_newest_ts(struct store *s, char *ts, size_t tssz)
+static int
+pg_newest_ts(struct store *s, char *ts, size_t tssz)
 {
 	PGresult *res;
 	int rc;
@@ -596,25 +596,25 @@ pgstore_newest_ts(struct store *s, char *ts, size_t tssz)
 	return STORE_OK;
 }
 
-int
-pgstore_begin(struct store *s)
+static int
+pg_begin(struct store *s)
 {
 	/* No lock here: the id trigger's advisory lock lines the writers up
 	 * from their first insert (schema/pg/001-events.sql). */
 	return exec(s, "BEGIN", "cannot begin transaction");
 }
 
-int
-pgstore_commit(struct store *s)
+static int
+pg_commit(struct store *s)
 {
-	PGresult *res = PQexec(s->pg->conn, "COMMIT");
+	PGresult *res = PQexec(pg(s)->conn, "COMMIT");
 
 	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		PQclear(res);
 		return STORE_OK;
 	}
 	/* A connection lost during COMMIT leaves its outcome unknown. */
-	if (PQstatus(s->pg->conn) == CONNECTION_BAD) {
+	if (PQstatus(pg(s)->conn) == CONNECTION_BAD) {
 		PQclear(res);
 		store_seterr(s, "connection lost during commit: the rows may or may "
 		    "not have been written");
@@ -623,17 +623,17 @@ pgstore_commit(struct store *s)
 	return fail(s, res, "cannot commit");
 }
 
-void
-pgstore_rollback(struct store *s)
+static void
+pg_rollback(struct store *s)
 {
-	if (s->pg != NULL && s->pg->conn != NULL &&
-	    PQtransactionStatus(s->pg->conn) != PQTRANS_IDLE &&
-	    PQstatus(s->pg->conn) == CONNECTION_OK)
-		PQclear(PQexec(s->pg->conn, "ROLLBACK"));
+	if (pg(s) != NULL && pg(s)->conn != NULL &&
+	    PQtransactionStatus(pg(s)->conn) != PQTRANS_IDLE &&
+	    PQstatus(pg(s)->conn) == CONNECTION_OK)
+		PQclear(PQexec(pg(s)->conn, "ROLLBACK"));
 }
 
-int
-pgstore_insert(struct store *s, const char *ts, const char *event,
+static int
+pg_insert(struct store *s, const char *ts, const char *event,
     const char *symbol, const char *price, const char *data, size_t len,
     const char *audience, int64_t *id)
 {
@@ -655,8 +655,8 @@ pgstore_insert(struct store *s, const char *ts, const char *event,
 	return STORE_OK;
 }
 
-int
-pgstore_grants(struct store *s, const char *user, int limit,
+static int
+pg_grants(struct store *s, const char *user, int limit,
     store_name_fn fn, void *ctx)
 {
 	char l[16];
@@ -677,8 +677,8 @@ pgstore_grants(struct store *s, const char *user, int limit,
 	return n;
 }
 
-int
-pgstore_last_price(struct store *s, const char *symbol, char *out,
+static int
+pg_last_price(struct store *s, const char *symbol, char *out,
     size_t outsz, int *found)
 {
 	const char *params[] = { symbol };
@@ -696,14 +696,20 @@ pgstore_last_price(struct store *s, const char *symbol, char *out,
 }
 
 static int
-delete_where(struct store *s, const char *sql, int64_t arg, int64_t *n)
+pg_prune_step(struct store *s, int by_age, int64_t arg, int64_t *n)
 {
+	const char *sql = by_age ?
+	    "DELETE FROM events WHERE ts < to_char((now() - make_interval("
+	    "secs => $1::bigint)) AT TIME ZONE 'UTC',"
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" :
+	    "DELETE FROM events WHERE id <= (SELECT id FROM events"
+	    " ORDER BY id DESC LIMIT 1 OFFSET $1)";
 	char a[24];
 	const char *params[] = { a };
 	PGresult *res;
 
 	snprintf(a, sizeof(a), "%lld", (long long)arg);
-	res = PQexecParams(s->pg->conn, sql, 1, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(pg(s)->conn, sql, 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return fail(s, res, "cannot prune");
 	*n += strtoll(PQcmdTuples(res), NULL, 10);
@@ -711,29 +717,13 @@ delete_where(struct store *s, const char *sql, int64_t arg, int64_t *n)
 	return STORE_OK;
 }
 
-int
-pgstore_prune(struct store *s, int64_t keep, int64_t max_age,
-    int64_t *deleted)
+/* PostgreSQL: the newest id, which every commit of rows moves. */
+static int
+pg_data_version(struct store *s, int64_t *v)
 {
-	int rc;
+	int64_t oldest;
 
-	*deleted = 0;
-	if ((rc = pgstore_begin(s)) != STORE_OK)
-		return rc;
-	if (keep >= 0 && (rc = delete_where(s,
-	    "DELETE FROM events WHERE id <= (SELECT id FROM events"
-	    " ORDER BY id DESC LIMIT 1 OFFSET $1)", keep, deleted)) != STORE_OK)
-		goto fail;
-	if (max_age >= 0 && (rc = delete_where(s,
-	    "DELETE FROM events WHERE ts < to_char((now() - make_interval("
-	    "secs => $1::bigint)) AT TIME ZONE 'UTC',"
-	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", max_age, deleted))
-	    != STORE_OK)
-		goto fail;
-	return pgstore_commit(s);
-fail:
-	pgstore_rollback(s);
-	return rc;
+	return pg_bounds(s, &oldest, v);
 }
 
 int
@@ -777,7 +767,7 @@ store_pg_row_ts(struct store *s, int64_t id, char *ts, size_t tssz,
 int
 store_pg_socket(const struct store *s)
 {
-	return s->pg != NULL && s->pg->conn != NULL ? PQsocket(s->pg->conn) :
+	return pg(s) != NULL && pg(s)->conn != NULL ? PQsocket(pg(s)->conn) :
 	    -1;
 }
 
@@ -787,9 +777,9 @@ store_pg_listen(struct store *s)
 	PGresult *res;
 	int rc, standby;
 
-	if (s->pg->listening)
+	if (pg(s)->listening)
 		return STORE_OK;
-	res = PQexec(s->pg->conn, "SELECT pg_is_in_recovery()");
+	res = PQexec(pg(s)->conn, "SELECT pg_is_in_recovery()");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		return fail(s, res, "cannot ask for recovery");
 	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -799,7 +789,7 @@ store_pg_listen(struct store *s)
 	if ((rc = exec(s, "LISTEN " STORE_PG_CHANNEL, "cannot listen"))
 	    != STORE_OK)
 		return rc;
-	s->pg->listening = 1;
+	pg(s)->listening = 1;
 	return STORE_OK;
 }
 
@@ -809,13 +799,36 @@ store_pg_drain(struct store *s)
 	PGnotify *n;
 	int got = 0;
 
-	if (!PQconsumeInput(s->pg->conn)) {
-		seterr_pq(s, "connection lost", PQerrorMessage(s->pg->conn));
+	if (!PQconsumeInput(pg(s)->conn)) {
+		seterr_pq(s, "connection lost", PQerrorMessage(pg(s)->conn));
 		return STORE_IO;
 	}
-	while ((n = PQnotifies(s->pg->conn)) != NULL) {
+	while ((n = PQnotifies(pg(s)->conn)) != NULL) {
 		got = 1;
 		PQfreemem(n);
 	}
 	return got;
 }
+
+const struct store_engine store_pg_engine = {
+	.name		= "postgresql",
+	.claims		= pg_claims,
+	.quote_path	= 0,
+	.open		= pg_open,
+	.upgrade	= pg_upgrade,
+	.ready		= pg_ready,
+	.close		= pg_close,
+	.read_after	= pg_read_after,
+	.read_span	= pg_read_span,
+	.bounds		= pg_bounds,
+	.newest_ts	= pg_newest_ts,
+	.data_version	= pg_data_version,
+	.begin		= pg_begin,
+	.commit		= pg_commit,
+	.rollback	= pg_rollback,
+	.insert		= pg_insert,
+	.grants		= pg_grants,
+	.last_price	= pg_last_price,
+	.prune_step	= pg_prune_step,
+	.compact	= NULL,
+};

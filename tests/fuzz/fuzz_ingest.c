@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "ingest.h"
 #include "sse.h"
+#include "store_sqlite.h"
 #include "validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
@@ -20,7 +23,7 @@ rows(void)
 	sqlite3_stmt *q;
 	int64_t c;
 
-	sqlite3_prepare_v2(st.db, "SELECT count(*) FROM events", -1, &q, NULL);
+	sqlite3_prepare_v2(store_sqlite_db(&st), "SELECT count(*) FROM events", -1, &q, NULL);
 	sqlite3_step(q);
 	c = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
@@ -33,7 +36,7 @@ check_last(void)
 	sqlite3_stmt *q;
 	const char *data;
 
-	sqlite3_prepare_v2(st.db, "SELECT event, data, audience FROM events"
+	sqlite3_prepare_v2(store_sqlite_db(&st), "SELECT event, data, audience FROM events"
 	    " ORDER BY id DESC LIMIT 1", -1, &q, NULL);
 	if (sqlite3_step(q) != SQLITE_ROW)
 		abort();
@@ -54,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	int64_t before;
 	int rc;
 
-	if (st.db == NULL) {
+	if (store_sqlite_db(&st) == NULL) {
 		if (store_open(&st, ":memory:", 0, 0) != STORE_OK)
 			abort();
 		ingest_init(&in, &st);

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "batch.h"
 #include "follow.h"
 #include "suites.h"
@@ -90,7 +92,7 @@ START_TEST(test_recheck_schedule)
 	add();
 	ck_assert(readable());
 	ck_assert(follow_wake(&f, 1000));
-	ck_assert_int_eq(follow_look(&f, &v), FOLLOW_CHANGED);
+	ck_assert_int_eq(follow_look(&f, 0, &v), FOLLOW_CHANGED);
 	follow_saw(&f, v);
 	n = looks(1000, 5000, at, 64);
 	ck_assert_int_eq(n, 6);
@@ -142,14 +144,14 @@ START_TEST(test_change_until_saw)
 	int64_t v = 0, v2 = 0;
 
 	ck_assert_int_eq(follow_open(&f, path, 1000, 0), STORE_OK);
-	ck_assert_int_eq(follow_look(&f, &v), FOLLOW_NONE);
+	ck_assert_int_eq(follow_look(&f, 0, &v), FOLLOW_NONE);
 	add();
-	ck_assert_int_eq(follow_look(&f, &v), FOLLOW_CHANGED);
+	ck_assert_int_eq(follow_look(&f, 0, &v), FOLLOW_CHANGED);
 	/* The read failed (say, busy): the next look still says so. */
-	ck_assert_int_eq(follow_look(&f, &v2), FOLLOW_CHANGED);
+	ck_assert_int_eq(follow_look(&f, 0, &v2), FOLLOW_CHANGED);
 	ck_assert_int_eq(v, v2);
 	follow_saw(&f, v);
-	ck_assert_int_eq(follow_look(&f, &v), FOLLOW_NONE);
+	ck_assert_int_eq(follow_look(&f, 0, &v), FOLLOW_NONE);
 }
 END_TEST
 
@@ -179,7 +181,7 @@ START_TEST(test_replaced)
 
 	add();
 	ck_assert_int_eq(follow_open(&f, path, 1000, 0), STORE_OK);
-	ck_assert_int_eq(f.newest, 1);
+	ck_assert_int_eq(follow_newest(&f), 1);
 	snprintf(other, sizeof(other), "%s/new.db", dir);
 	ck_assert_int_eq(store_open(&o, other, 0, 0), STORE_OK);
 	store_close(&o);
@@ -192,10 +194,10 @@ START_TEST(test_replaced)
 	unlink(other);
 	snprintf(other, sizeof(other), "%s/new.db", dir);
 	ck_assert_int_eq(rename(other, path), 0);
-	ck_assert_int_eq(follow_look(&f, &v), FOLLOW_REPLACED);
-	ck_assert(f.ready);
-	ck_assert_int_eq(f.newest, 0);
-	ck_assert_int_eq(follow_look(&f, &v), FOLLOW_NONE);
+	ck_assert_int_eq(follow_look(&f, 0, &v), FOLLOW_REPLACED);
+	ck_assert(follow_ready(&f));
+	ck_assert_int_eq(follow_newest(&f), 0);
+	ck_assert_int_eq(follow_look(&f, 0, &v), FOLLOW_NONE);
 }
 END_TEST
 
@@ -221,7 +223,7 @@ START_TEST(test_short_busy_timeout)
 	    " (event, data) VALUES ('x', 'y');", NULL, NULL, NULL), SQLITE_OK);
 	batch_init(&b);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = batch_load(&b, &f.st, 0, 10, BATCH_BYTES);
+	rc = batch_load(&b, follow_store(&f), 0, 10, BATCH_BYTES);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -231,7 +233,7 @@ START_TEST(test_short_busy_timeout)
 	ck_assert_msg(ms < 2000, "a locked read took %.0f ms", ms);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db);
-	ck_assert_int_eq(batch_load(&b, &f.st, 0, 10, BATCH_BYTES), STORE_OK);
+	ck_assert_int_eq(batch_load(&b, follow_store(&f), 0, 10, BATCH_BYTES), STORE_OK);
 	ck_assert_uint_eq(b.n, 1);
 	batch_release(&b);
 }

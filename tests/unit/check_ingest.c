@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "ingest.h"
+#include "store_sqlite.h"
 #include "suites.h"
 
 static char path[512];
@@ -108,7 +111,7 @@ stored_data(int64_t id)
 	static char out[256];
 	sqlite3_stmt *q;
 
-	sqlite3_prepare_v2(st.db, "SELECT data FROM events WHERE id = ?", -1,
+	sqlite3_prepare_v2(store_sqlite_db(&st), "SELECT data FROM events WHERE id = ?", -1,
 	    &q, NULL);
 	sqlite3_bind_int64(q, 1, id);
 	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
@@ -147,7 +150,7 @@ START_TEST(test_price_json)
 	ck_assert_int_eq(ingest_price(&in, "AAPL", "189.60"),
 	    STORE_OK);
 	sqlite3_stmt *q;
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT data, price,"
+	ck_assert_int_eq(sqlite3_prepare_v2(store_sqlite_db(&st), "SELECT data, price,"
 	    " typeof(price) FROM events WHERE id = 3", -1, &q, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(q, 0),

@@ -3,7 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
+#include "store_sqlite.h"
 #include "suites.h"
 
 static char path[512];
@@ -82,7 +85,7 @@ START_TEST(test_insert_columns)
 	    &id), STORE_OK);
 	ck_assert_int_eq(store_insert_event(&st, "note", "hi", 2, &id),
 	    STORE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT group_concat("
+	ck_assert_int_eq(sqlite3_prepare_v2(store_sqlite_db(&st), "SELECT group_concat("
 	    "event || ':' || coalesce(symbol, '-') || ':' || coalesce(price, '-')"
 	    " || ':' || typeof(price), ' ') FROM events", -1, &q, NULL),
 	    SQLITE_OK);
@@ -114,7 +117,7 @@ START_TEST(test_ts_format)
 	int64_t id;
 
 	ck_assert_int_eq(store_insert_event(&st, "e", "d", 1, &id), STORE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(st.db, "SELECT ts GLOB"
+	ck_assert_int_eq(sqlite3_prepare_v2(store_sqlite_db(&st), "SELECT ts GLOB"
 	    " '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]"
 	    ":[0-9][0-9].[0-9][0-9][0-9]Z', abs(julianday(ts) - julianday('now'))"
 	    " < 0.0001 FROM events WHERE id = ?", -1, &q, NULL), SQLITE_OK);
@@ -193,7 +196,7 @@ START_TEST(test_no_lingering_read)
 		store_insert_event(&st, "e", "d", 1, &id);
 	ck_assert_int_eq(store_open(&rd, path, STORE_READONLY, 0), STORE_OK);
 	ck_assert_int_eq(store_read_after(&rd, 0, 100, collect, &c), 2);
-	ck_assert_int_eq(sqlite3_wal_checkpoint_v2(st.db, NULL,
+	ck_assert_int_eq(sqlite3_wal_checkpoint_v2(store_sqlite_db(&st), NULL,
 	    SQLITE_CHECKPOINT_TRUNCATE, &log, &done), SQLITE_OK);
 	ck_assert_int_eq(log, 0);
 	store_close(&rd);
@@ -206,7 +209,7 @@ START_TEST(test_reader_cannot_write)
 	int64_t id = -1;
 
 	ck_assert_int_eq(store_open(&rd, path, STORE_READONLY, 0), STORE_OK);
-	ck_assert_int_eq(sqlite3_exec(rd.db, "INSERT INTO events (event, data)"
+	ck_assert_int_eq(sqlite3_exec(store_sqlite_db(&rd), "INSERT INTO events (event, data)"
 	    " VALUES ('x', 'y')", NULL, NULL, NULL), SQLITE_READONLY);
 	/* Our own insert, too, is refused by SQLite on this connection. */
 	ck_assert_int_eq(store_insert_event(&rd, "x", "y", 1, &id),
@@ -225,7 +228,7 @@ START_TEST(test_schema_newer_refused)
 	ck_assert_ptr_nonnull(strstr(store_errmsg(&s2), "newer"));
 	ck_assert_int_eq(store_open(&s2, path, STORE_READONLY, 0),
 	    STORE_SCHEMA);
-	ck_assert_ptr_null(s2.db);
+	ck_assert_ptr_null(store_sqlite_db(&s2));
 }
 END_TEST
 
@@ -273,10 +276,10 @@ START_TEST(test_wal_restored_and_sync_full)
 	store_close(&st);
 	raw_exec("PRAGMA journal_mode = DELETE");
 	ck_assert_int_eq(store_open(&st, path, 0, 0), STORE_OK);
-	ck_assert(pragma_text(st.db, "PRAGMA journal_mode", mode,
+	ck_assert(pragma_text(store_sqlite_db(&st), "PRAGMA journal_mode", mode,
 	    sizeof(mode)));
 	ck_assert_str_eq(mode, "wal");
-	ck_assert(pragma_text(st.db, "PRAGMA synchronous", sync,
+	ck_assert(pragma_text(store_sqlite_db(&st), "PRAGMA synchronous", sync,
 	    sizeof(sync)));
 	ck_assert_str_eq(sync, "2");	/* FULL */
 }
@@ -298,7 +301,7 @@ START_TEST(test_read_span)
 	ck_assert_int_eq(newest, 6);
 	ck_assert_int_eq(c.ids[0], 3);
 	/* No transaction is left open: a writer can checkpoint. */
-	ck_assert(sqlite3_get_autocommit(st.db));
+	ck_assert(sqlite3_get_autocommit(store_sqlite_db(&st)));
 }
 END_TEST
 
@@ -330,6 +333,10 @@ START_TEST(test_open_failures)
 	    STORE_ACCESS);
 	ck_assert_ptr_null(strstr(store_errmsg(&s2), "S3cr3t"));
 	ck_assert_int_eq(access("host=db PassWord =\tS3cr3t", F_OK), -1);
+	/* SQLite's in-memory database is no file to make. */
+	ck_assert_int_eq(store_open(&s2, ":memory:", 0, 0), STORE_OK);
+	store_close(&s2);
+	ck_assert_int_eq(access(":memory:", F_OK), -1);
 }
 END_TEST
 

@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "batch.h"
 #include "config.h"
 #include "sse.h"
