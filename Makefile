@@ -134,12 +134,20 @@ $(B)/settings-mdoc: $(B)/tools/settings-mdoc.o $(B)/libsse.a
 
 # man: the ENVIRONMENT list of sse-fcgi(8) from src/config.c's table (the
 # unit tests fail while the two differ).
+# The parts of fcgi/sse-fcgi.8 that src/config.c's table writes, each
+# between its markers: the SYNOPSIS flags, the options, the ENVIRONMENT.
+MAN_PARTS  = synopsis options settings
 man: $(B)/settings-mdoc
-	$(B)/settings-mdoc > $(B)/settings.mdoc
-	awk -v gen=$(B)/settings.mdoc '/^\.\\" settings: begin/ { print; \
-	    while ((getline l < gen) > 0) print l; skip = 1; next } \
-	    /^\.\\" settings: end/ { skip = 0 } !skip { print }' \
-	    fcgi/sse-fcgi.8 > $(B)/sse-fcgi.8.new && mv $(B)/sse-fcgi.8.new fcgi/sse-fcgi.8
+	for part in $(MAN_PARTS); do \
+	    $(B)/settings-mdoc $$( [ $$part = settings ] && echo environment || echo $$part ) > $(B)/$$part.mdoc && \
+	    awk -v gen=$(B)/$$part.mdoc -v part=$$part \
+	        'index($$0, ".\\\" " part ": begin") == 1 { print; \
+	        while ((getline l < gen) > 0) print l; skip = 1; next } \
+	        index($$0, ".\\\" " part ": end") == 1 { skip = 0 } \
+	        !skip { print }' \
+	        fcgi/sse-fcgi.8 > $(B)/sse-fcgi.8.new && \
+	    mv $(B)/sse-fcgi.8.new fcgi/sse-fcgi.8 || exit 1; \
+	done
 
 $(B)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)

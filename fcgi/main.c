@@ -23,10 +23,10 @@ usage(int status)
 {
 	FILE *f = status ? stderr : stdout;
 
+	fprintf(f, "usage: sse-fcgi [-l unix:path | host:port]\n");
+	config_synopsis(f, "               ");
 	fprintf(f,
-"usage: sse-fcgi [-d db] [-l unix:path | host:port] [-c max-streams]\n"
-"                [--heartbeat s] [--lifetime s] [--retry ms]\n"
-"                [--max-replay n] [--poll ms]\n"
+"       sse-fcgi -h | -V\n"
 "\n"
 "Without -l, serves the listening socket on fd 0 (mod_fcgid, lighttpd\n"
 "bin-path, spawn-fcgi). Flags override the environment.\n"

@@ -279,6 +279,85 @@ config_flags_help(FILE *f)
 	}
 }
 
+/* A flag's argument as the man page names it: --help's, in lower case. */
+static void
+mdoc_arg(const struct setting *s, char *out, size_t outsz)
+{
+	size_t i;
+
+	for (i = 0; s->arg[i] != '\0' && i < outsz - 1; i++)
+		out[i] = (char)(s->arg[i] >= 'A' && s->arg[i] <= 'Z' ?
+		    s->arg[i] - 'A' + 'a' : s->arg[i]);
+	out[i] = '\0';
+}
+
+void
+config_synopsis(FILE *f, const char *indent)
+{
+	int col = (int)strlen(indent);
+	char one[64];
+	size_t i;
+
+	fputs(indent, f);
+	for (i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		int n;
+
+		if (s->flag == NULL)
+			continue;
+		n = s->letter ? snprintf(one, sizeof(one), "[-%c %s]",
+		    s->letter, s->arg) : snprintf(one, sizeof(one),
+		    "[--%s %s]", s->flag, s->arg);
+		if (col > (int)strlen(indent) && col + 1 + n > 78) {
+			fprintf(f, "\n%s", indent);
+			col = (int)strlen(indent);
+		}
+		fprintf(f, " %s", one);
+		col += 1 + n;
+	}
+	fputc('\n', f);
+}
+
+void
+config_mdoc_synopsis(FILE *f)
+{
+	char arg[16];
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+
+		if (s->flag == NULL)
+			continue;
+		mdoc_arg(s, arg, sizeof(arg));
+		if (s->letter)
+			fprintf(f, ".Op Fl %c Ar %s\n", s->letter, arg);
+		else
+			fprintf(f, ".Op Fl -%s Ar %s\n", s->flag, arg);
+	}
+}
+
+void
+config_mdoc_options(FILE *f)
+{
+	char arg[16];
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &settings[i];
+
+		if (s->flag == NULL)
+			continue;
+		mdoc_arg(s, arg, sizeof(arg));
+		if (s->letter)
+			fprintf(f, ".It Fl %c Ar %s , Fl -%s Ar %s\n", s->letter,
+			    arg, s->flag, arg);
+		else
+			fprintf(f, ".It Fl -%s Ar %s\n", s->flag, arg);
+		fprintf(f, ".Ev %s .\n", s->name);
+	}
+}
+
 void
 config_mdoc(FILE *f)
 {

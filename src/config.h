@@ -50,7 +50,13 @@ int	config_options(struct option *opts, int max, int first_val);
 const char *config_option_setting(int val, int first_val);
 /* The flags' lines of a usage message. */
 void	config_flags_help(FILE *f);
+/* The flags for a usage message: lines that start with indent, each
+ * shorter than 79 columns. */
+void	config_synopsis(FILE *f, const char *indent);
 /* The man pages' ENVIRONMENT list (mdoc), from .Bl to .El. */
 void	config_mdoc(FILE *f);
+/* sse-fcgi(8)'s SYNOPSIS lines and OPTIONS items for the same flags. */
+void	config_mdoc_synopsis(FILE *f);
+void	config_mdoc_options(FILE *f);
 
 #endif
