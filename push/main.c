@@ -1,4 +1,5 @@
-/* sse-push - insert events that every SSE responder streams. */
+/* sse-push - insert events that every SSE responder streams: the command
+ * line; what it does is src/push.c. */
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -9,32 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "ingest.h"
-#include "simulate.h"
+#include "push.h"
 #include "store.h"
 
-/* Exit codes, as in sse-push(1). */
-enum {
-	EXIT_DBERR	= 1,	/* any other database error */
-	EXIT_USAGE	= 64,
-	EXIT_INPUT	= 65,	/* invalid input: nothing was written */
-	EXIT_NOINPUT	= 66,	/* cannot read standard input */
-	EXIT_CANTOPEN	= 73,	/* cannot open or create the database */
-	EXIT_IOERR	= 74,	/* I/O error or disk full */
-	EXIT_BUSY	= 75,	/* still locked after the busy timeout */
-	EXIT_SCHEMA	= 78	/* not an events database, or a newer one */
-};
-
+/* The flags as given, before they make one push_opts. */
 struct options {
-	const char	*db;
-	const char	*event;
-	const char	*data;
-	const char	*simulate;
-	const char	*to;		/* --to: a private event's audience */
-	int		 batch, follow, prune, quiet, busy_ms;
-	int64_t		 keep, max_age;
-	int64_t		 rate, count, seed;
+	struct push_opts push;
+	int		 batch, follow, prune;
 };
 
 static const char *progname = "sse-push";
@@ -99,22 +81,6 @@ die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-static int
-exit_code(int rc)
-{
-	switch (rc) {
-	case INGEST_INVALID:	return EXIT_INPUT;
-	case STORE_BUSY:	return EXIT_BUSY;
-	case STORE_MISSING:
-	case STORE_ACCESS:	return EXIT_CANTOPEN;
-	case STORE_CORRUPT:
-	case STORE_SCHEMA:	return EXIT_SCHEMA;
-	case STORE_FULL:
-	case STORE_IO:		return EXIT_IOERR;
-	default:		return EXIT_DBERR;
-	}
-}
-
 static int64_t
 parse_count(const char *s, const char *what)
 {
@@ -124,7 +90,7 @@ parse_count(const char *s, const char *what)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end != '\0' || v < 0)
-		die(EXIT_USAGE, "%s '%s' is not a whole number >= 0", what, s);
+		die(PUSH_USAGE, "%s '%s' is not a whole number >= 0", what, s);
 	return v;
 }
 
@@ -152,7 +118,7 @@ parse_duration(const char *s)
 		goto bad;
 	return v * mul;
 bad:
-	die(EXIT_USAGE, "duration '%s' is not like 90s, 15m, 12h or 7d", s);
+	die(PUSH_USAGE, "duration '%s' is not like 90s, 15m, 12h or 7d", s);
 }
 
 static void
@@ -180,339 +146,101 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "version",	  no_argument,	     NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct push_opts *p = &o->push;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	o->keep = o->max_age = -1;
-	o->rate = 2;
+	p->keep = p->max_age = -1;
+	p->rate = 2;
 	while ((ch = getopt_long(argc, argv, "d:e:m:bft:qhV", longopts, NULL))
 	    != -1) {
 		switch (ch) {
-		case 'd': o->db = optarg; break;
-		case 'e': o->event = optarg; break;
-		case 'm': o->data = optarg; break;
+		case 'd': p->db = optarg; break;
+		case 'e': p->event = optarg; break;
+		case 'm': p->data = optarg; break;
 		case 'b': o->batch = 1; break;
 		case 'f': o->follow = 1; break;
 		case OPT_PRUNE: o->prune = 1; break;
-		case OPT_KEEP: o->keep = parse_count(optarg, "--keep"); break;
-		case OPT_MAXAGE: o->max_age = parse_duration(optarg); break;
-		case OPT_SIM: o->simulate = optarg; break;
-		case OPT_RATE: o->rate = parse_count(optarg, "--rate"); break;
-		case OPT_COUNT: o->count = parse_count(optarg, "--count"); break;
-		case OPT_SEED: o->seed = parse_count(optarg, "--seed"); break;
-		case OPT_TO: o->to = optarg; break;
+		case OPT_KEEP: p->keep = parse_count(optarg, "--keep"); break;
+		case OPT_MAXAGE: p->max_age = parse_duration(optarg); break;
+		case OPT_SIM: p->simulate = optarg; break;
+		case OPT_RATE: p->rate = parse_count(optarg, "--rate"); break;
+		case OPT_COUNT: p->count = parse_count(optarg, "--count"); break;
+		case OPT_SEED: p->seed = parse_count(optarg, "--seed"); break;
+		case OPT_TO: p->to = optarg; break;
 		case 't':
-			o->busy_ms = (int)parse_count(optarg, "--busy-timeout");
+			p->busy_ms = (int)parse_count(optarg, "--busy-timeout");
 			break;
-		case 'q': o->quiet = 1; break;
+		case 'q': p->quiet = 1; break;
 		case 'h': usage(0);
 		case 'V': printf("sse-push %s\n", SSE_VERSION); exit(0);
-		default: usage(EXIT_USAGE);
+		default: usage(PUSH_USAGE);
 		}
 	}
-	if (o->db == NULL && (o->db = getenv("SSE_DB")) == NULL)
-		o->db = SSE_DEFAULT_DB;
-	if (o->db[0] == '\0')
-		die(EXIT_USAGE, "database path is empty");
-}
-
-/* Read one line of at most max bytes into b (without its LF). 0 at EOF. */
-static int
-read_line(FILE *f, struct buf *b, size_t max, int *too_long)
-{
-	int c;
-
-	buf_clear(b);
-	*too_long = 0;
-	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
-		if (b->len >= max) {
-			*too_long = 1;
-			continue;
-		}
-		char ch = (char)c;
-		if (buf_append(b, &ch, 1) == -1)
-			die(EXIT_DBERR, "out of memory");
-	}
-	if (ferror(f))
-		die(EXIT_NOINPUT, "cannot read standard input: %s",
-		    strerror(errno));
-	return c != EOF || b->len > 0 || *too_long;
-}
-
-/* Ingest a line read by read_line(); one that was too long is refused. */
-static int
-ingest_read(struct ingest *in, const struct buf *line, int too_long)
-{
-	if (too_long) {
-		snprintf(in->err, sizeof(in->err), "line is longer than %d bytes",
-		    INGEST_LINE_MAX);
-		return INGEST_INVALID;
-	}
-	return ingest_line(in, line->data ? line->data : "", line->len);
-}
-
-static void
-progress(int64_t lines, int done)
-{
-	fprintf(stderr, "\r%s: %lld lines%s", progname, (long long)lines,
-	    done ? "\n" : "");
+	if (p->db == NULL && (p->db = getenv("SSE_DB")) == NULL)
+		p->db = SSE_DEFAULT_DB;
+	if (p->db[0] == '\0')
+		die(PUSH_USAGE, "database path is empty");
 }
 
 /*
- * Read and check every line before taking the write lock, so a slow
- * producer never holds it: other writers (a -f feed, --simulate) go on
- * meanwhile. The lines are kept in memory (about the size of the input),
- * then all go in one transaction: a bad line leaves the database as it was.
+ * The one mode the flags and operands ask for, or a usage error: the
+ * modes exclude each other, and each takes only its own flags.
  */
-static int
-run_batch(struct store *st, struct ingest *in, int quiet)
+static enum push_mode
+choose_mode(struct options *o, int argc, char **argv)
 {
-	struct buf line, all;
-	int64_t lineno = 0;
-	size_t off, len;
-	int rc = STORE_OK, too_long, tty = isatty(2) && !quiet;
+	struct push_opts *p = &o->push;
 
-	buf_init(&line);
-	buf_init(&all);
-	in->check_only = 1;
-	while (read_line(stdin, &line, INGEST_LINE_MAX, &too_long)) {
-		lineno++;
-		if ((rc = ingest_read(in, &line, too_long)) != STORE_OK)
-			die(EXIT_INPUT, "line %lld: %s; nothing was written",
-			    (long long)lineno, in->err);
-		if (buf_append(&all, line.data ? line.data : "", line.len) ==
-		    -1 || buf_append(&all, "\n", 1) == -1)
-			die(EXIT_DBERR, "out of memory");
-		if (tty && lineno % 65536 == 0)
-			progress(lineno, 0);
+	if (argc == 1 && strcmp(argv[0], "-") == 0) {
+		o->batch = 1;
+		argc = 0;
 	}
-	buf_release(&line);
-	in->check_only = 0;
-	if ((rc = ingest_begin(in)) != STORE_OK)
-		die(exit_code(rc), "%s; nothing was written", store_errmsg(st));
-	for (off = 0; off < all.len && rc == STORE_OK; off += len + 1) {
-		len = (size_t)((char *)memchr(all.data + off, '\n',
-		    all.len - off) - (all.data + off));
-		rc = ingest_line(in, all.data + off, len);
+	if (o->batch + o->follow + o->prune + (p->simulate != NULL) +
+	    (p->event != NULL) > 1)
+		usage(PUSH_USAGE);
+	if (!o->prune && (p->keep >= 0 || p->max_age >= 0))
+		usage(PUSH_USAGE);
+	if (p->event == NULL && (p->data != NULL || p->to != NULL))
+		usage(PUSH_USAGE);
+	if (o->prune) {
+		if (argc || (p->keep < 0 && p->max_age < 0))
+			usage(PUSH_USAGE);
+		return PUSH_PRUNE;
 	}
-	buf_release(&all);
-	if (rc == STORE_OK)
-		rc = ingest_commit(in);
-	if (tty && lineno >= 65536)
-		progress(lineno, 1);
-	if (rc != STORE_OK) {
-		ingest_rollback(in);
-		die(rc == INGEST_INVALID ? EXIT_INPUT : exit_code(rc),
-		    "%s%s; nothing was written", rc == INGEST_INVALID ?
-		    "line: " : "", rc == INGEST_INVALID ? in->err :
-		    store_errmsg(st));
+	if (p->simulate != NULL || o->batch || o->follow) {
+		if (argc)
+			usage(PUSH_USAGE);
+		return p->simulate ? PUSH_SIMULATE : o->batch ? PUSH_BATCH :
+		    PUSH_FOLLOW;
 	}
-	return 0;
-}
-
-static void
-read_all_stdin(struct buf *b)
-{
-	char chunk[65536];
-	size_t n;
-
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		if (b->len > INGEST_LINE_MAX)
-			die(EXIT_INPUT, "data is longer than 65536 bytes");
-		if (buf_append(b, chunk, n) == -1)
-			die(EXIT_DBERR, "out of memory");
+	if (p->event != NULL) {
+		if (argc || p->data == NULL)
+			usage(PUSH_USAGE);
+		return PUSH_EVENT;
 	}
-	if (ferror(stdin))
-		die(EXIT_NOINPUT, "cannot read standard input: %s",
-		    strerror(errno));
-}
-
-/* End the transaction of one event: commit it if rc is STORE_OK, else roll
- * it back. Returns rc, or the commit's error. */
-static int
-finish_one(struct ingest *in, int rc)
-{
-	if (rc == STORE_OK)
-		rc = ingest_commit(in);
-	if (rc != STORE_OK)
-		ingest_rollback(in);
-	return rc;
-}
-
-/*
- * A feed (-f, --simulate) outlives any one lock: past the busy timeout it
- * says so and waits again, where a single push exits 75. Returns 1.
- */
-static int
-still_busy(struct store *st, int64_t n)
-{
-	fprintf(stderr, "%s: event %lld: %s; still trying\n", progname,
-	    (long long)n, store_errmsg(st));
-	return 1;
-}
-
-/*
- * Each line in its own transaction, committed as soon as it is read, so a
- * program can pipe a live feed in. A refused line is named and skipped;
- * a database error ends the run (what was committed stays). Returns the
- * exit status.
- */
-static int
-run_follow(struct store *st, struct ingest *in, int quiet)
-{
-	struct buf line;
-	int64_t lineno = 0, refused = 0, rows;
-	int rc, too_long;
-
-	buf_init(&line);
-	while (read_line(stdin, &line, INGEST_LINE_MAX, &too_long)) {
-		lineno++;
-		rows = in->rows;
-		do {
-			if ((rc = ingest_begin(in)) == STORE_OK)
-				rc = finish_one(in, ingest_read(in, &line,
-				    too_long));
-		} while (rc == STORE_BUSY && still_busy(st, lineno));
-		if (rc == INGEST_INVALID) {
-			fprintf(stderr, "%s: line %lld: %s; skipped\n", progname,
-			    (long long)lineno, in->err);
-			refused++;
-			continue;
-		}
-		if (rc != STORE_OK)
-			die(exit_code(rc), "line %lld: %s", (long long)lineno,
-			    store_errmsg(st));
-		if (!quiet && in->rows > rows &&
-		    (printf("%lld\n", (long long)in->last_id) < 0 ||
-		    fflush(stdout) == EOF))
-			die(EXIT_IOERR, "cannot write standard output: %s",
-			    strerror(errno));
-	}
-	buf_release(&line);
-	return refused ? EXIT_INPUT : 0;
-}
-
-/* One price at a time, each in its own transaction, at a steady rate. */
-static int
-run_simulate(struct store *st, struct ingest *in, const struct options *o)
-{
-	struct timespec next;
-	struct sim sim;
-	const char *why, *sym;
-	char price[32];
-	int64_t n, gap_ns = o->rate ? 1000000000LL / o->rate : 0;
-	int rc;
-
-	if ((why = sim_parse(&sim, o->simulate, (uint64_t)o->seed)) != NULL)
-		die(EXIT_USAGE, "--simulate: %s", why);
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (n = 0; o->count == 0 || n < o->count; n++) {
-		sim_step(&sim, &sym, price, sizeof(price));
-		do {
-			if ((rc = ingest_begin(in)) == STORE_OK)
-				rc = finish_one(in, ingest_price(in, sym,
-				    price));
-		} while (rc == STORE_BUSY && still_busy(st, n + 1));
-		if (rc != STORE_OK)
-			die(exit_code(rc), "%s", rc == INGEST_INVALID ? in->err :
-			    store_errmsg(st));
-		if (gap_ns == 0)
-			continue;
-		next.tv_nsec += gap_ns;
-		while (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
-		    NULL) == EINTR)
-			;
-	}
-	return 0;
-}
-
-static int
-run_single(struct store *st, struct ingest *in, const struct options *o,
-    int argc, char **argv)
-{
-	struct buf data;
-	int rc;
-
-	buf_init(&data);
-	if (o->event != NULL) {
-		if (argc != 0 || o->data == NULL)
-			usage(EXIT_USAGE);
-		if (strcmp(o->data, "-") == 0)
-			read_all_stdin(&data);
-		else if (buf_appends(&data, o->data) == -1)
-			die(EXIT_DBERR, "out of memory");
-		if ((rc = ingest_begin(in)) == STORE_OK)
-			rc = finish_one(in, ingest_event(in, o->event,
-			    data.data ? data.data : "", data.len, o->to));
-	} else if ((rc = ingest_begin(in)) == STORE_OK)
-		rc = finish_one(in, ingest_price(in, argv[0], argv[1]));
-	buf_release(&data);
-	if (rc == INGEST_INVALID)
-		die(EXIT_INPUT, "%s; nothing was written", in->err);
-	if (rc != STORE_OK)
-		die(exit_code(rc), "%s", store_errmsg(st));
-	return 0;
+	if (argc != 2)
+		usage(PUSH_USAGE);
+	p->symbol = argv[0];
+	p->price = argv[1];
+	return PUSH_PRICE;
 }
 
 int
 main(int argc, char **argv)
 {
+	const struct push_io io = { stdin, stdout, stderr, "sse-push" };
+	enum push_status status;
 	struct options o;
-	struct store st;
-	struct ingest in;
-	int rc, status = 0;
+	char err[1024];
 
 	parse_options(argc, argv, &o);
-	argc -= optind;
-	argv += optind;
-	if (argc == 1 && strcmp(argv[0], "-") == 0) {
-		o.batch = 1;
-		argc = 0;
-	}
-	if (o.prune ? (argc || o.batch || o.event || (o.keep < 0 &&
-	    o.max_age < 0)) : (o.keep >= 0 || o.max_age >= 0))
-		usage(EXIT_USAGE);
-	if (o.simulate && (argc || o.batch || o.follow || o.event || o.prune))
-		usage(EXIT_USAGE);
-	if (!o.prune && !o.batch && !o.follow && !o.simulate &&
-	    o.event == NULL && argc != 2)
-		usage(EXIT_USAGE);
-	if ((o.batch || o.follow || o.prune) && (argc || o.event || o.data))
-		usage(EXIT_USAGE);
-	if (o.follow && (o.batch || o.prune))
-		usage(EXIT_USAGE);
-	if (o.event == NULL && (o.data != NULL || o.to != NULL))
-		usage(EXIT_USAGE);
-
-	if ((rc = store_open(&st, o.db, 0, o.busy_ms)) != STORE_OK)
-		die(exit_code(rc), "%s", store_errmsg(&st));
-	ingest_init(&in, &st);
-	if (o.prune) {
-		int64_t n;
-		if ((rc = store_prune(&st, o.keep, o.max_age, &n)) != STORE_OK)
-			die(exit_code(rc), "%s", store_errmsg(&st));
-		if (!o.quiet)
-			printf("%lld\n", (long long)n);
-	} else if (o.simulate) {
-		run_simulate(&st, &in, &o);
-		o.quiet = 1;
-	} else if (o.batch)
-		run_batch(&st, &in, o.quiet);
-	else if (o.follow) {
-		status = run_follow(&st, &in, o.quiet);
-		o.quiet = 1;
-	} else
-		run_single(&st, &in, &o, argc, argv);
-	if (!o.prune && !o.quiet && in.rows > 0)
-		printf("%lld\n", (long long)in.last_id);
-	ingest_release(&in);
-	store_close(&st);
+	o.push.mode = choose_mode(&o, argc - optind, argv + optind);
+	status = push_run(&o.push, &io, err, sizeof(err));
+	if (err[0] != '\0')
+		fprintf(stderr, "%s: %s\n", progname, err);
 	if (fflush(stdout) == EOF)
-		die(EXIT_IOERR, "cannot write standard output: %s",
+		die(PUSH_IOERR, "cannot write standard output: %s",
 		    strerror(errno));
 	return status;
 }

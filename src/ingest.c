@@ -23,29 +23,48 @@ ingest_release(struct ingest *in)
 	buf_release(&in->data);
 }
 
-static int
+static enum ingest_rc
 invalid(struct ingest *in, const char *what, const char *why)
 {
 	snprintf(in->err, sizeof(in->err), "%s%s%s", what, *what ? ": " : "",
 	    why);
-	return INGEST_INVALID;
+	return INGEST_REFUSED;
 }
 
-int
+/* The store's code rc as ours: its message goes to in->err. */
+static enum ingest_rc
+stored(struct ingest *in, int rc)
+{
+	if (rc == STORE_OK)
+		return INGEST_OK;
+	in->store_rc = rc;
+	snprintf(in->err, sizeof(in->err), "%s", store_errmsg(in->store));
+	return INGEST_FAILED;
+}
+
+static enum ingest_rc
+out_of_memory(struct ingest *in)
+{
+	in->store_rc = STORE_ERR;
+	snprintf(in->err, sizeof(in->err), "out of memory");
+	return INGEST_FAILED;
+}
+
+enum ingest_rc
 ingest_begin(struct ingest *in)
 {
 	int rc = store_begin(in->store);
 
 	memset(in->prices, 0, sizeof(in->prices));
 	in->in_tx = rc == STORE_OK;
-	return rc;
+	return stored(in, rc);
 }
 
-int
+enum ingest_rc
 ingest_commit(struct ingest *in)
 {
 	in->in_tx = 0;
-	return store_commit(in->store);
+	return stored(in, store_commit(in->store));
 }
 
 void
@@ -91,7 +110,7 @@ format_change(const char *prev, const char *price, char *out, size_t outsz)
 
 /* The change against the symbol's previous price, from the cache or the
  * table; the cache then holds this price. */
-static int
+static enum ingest_rc
 price_change(struct ingest *in, const char *symbol, const char *price,
     char *out, size_t outsz)
 {
@@ -103,7 +122,7 @@ price_change(struct ingest *in, const char *symbol, const char *price,
 		format_change(slot->price, price, out, outsz);
 	else if ((rc = store_last_price(in->store, symbol, prev, sizeof(prev),
 	    &found)) != STORE_OK)
-		return rc;
+		return stored(in, rc);
 	else
 		format_change(found ? prev : NULL, price, out, outsz);
 	/* Remember it now: the insert that follows either lands or fails
@@ -113,19 +132,19 @@ price_change(struct ingest *in, const char *symbol, const char *price,
 		strcpy(slot->price, price);
 	} else if (slot != NULL)
 		slot->symbol[0] = '\0';
-	return STORE_OK;
+	return INGEST_OK;
 }
 
 /* Insert a validated price with its JSON. */
-static int
+static enum ingest_rc
 insert_price(struct ingest *in, const char *symbol, const char *price,
     int64_t *id)
 {
 	char change[32], data[160], *p;
-	int rc;
+	enum ingest_rc rc;
 
 	if ((rc = price_change(in, symbol, price, change, sizeof(change)))
-	    != STORE_OK)
+	    != INGEST_OK)
 		return rc;
 	/* symbol and price are validated: no JSON escaping is needed. Built
 	 * by hand: snprintf was a tenth of a batch's time. */
@@ -138,53 +157,52 @@ insert_price(struct ingest *in, const char *symbol, const char *price,
 	p = stpcpy(p, ",\"change\":");
 	p = stpcpy(p, change);
 	p = stpcpy(p, "}");
-	return store_insert(in->store, "price", symbol, price, data,
-	    (size_t)(p - data), NULL, id);
+	return stored(in, store_insert(in->store, "price", symbol, price,
+	    data, (size_t)(p - data), NULL, id));
 }
 
-
-static int
-inserted(struct ingest *in, int rc, int64_t id)
+static enum ingest_rc
+inserted(struct ingest *in, enum ingest_rc rc, int64_t id)
 {
-	if (rc == STORE_OK) {
+	if (rc == INGEST_OK) {
 		in->last_id = id;
 		in->rows++;
 	}
 	return rc;
 }
 
-int
+enum ingest_rc
 ingest_price(struct ingest *in, const char *symbol, const char *price)
 {
 	const char *why;
 	int64_t units, id = 0;
-	int rc;
+	enum ingest_rc rc;
 
 	if ((why = validate_symbol(symbol)) != NULL)
 		return invalid(in, "", why);
 	if ((why = decimal_parse(price, &units)) != NULL)
 		return invalid(in, "", why);
 	if (in->check_only)
-		return STORE_OK;
+		return INGEST_OK;
 	rc = insert_price(in, symbol, price, &id);
 	return inserted(in, rc, id);
 }
 
-int
+enum ingest_rc
 ingest_event(struct ingest *in, const char *event, const char *data,
     size_t len, const char *to)
 {
 	const char *why;
 	int64_t id = 0;
+	enum ingest_rc rc;
 	size_t i;
-	int rc;
 
 	if ((why = validate_event(event)) != NULL ||
 	    (why = validate_data(data, len)) != NULL ||
 	    (to != NULL && (why = validate_audience(to)) != NULL))
 		return invalid(in, "", why);
 	if (in->check_only)
-		return STORE_OK;
+		return INGEST_OK;
 	buf_clear(&in->data);
 	for (i = 0; i < len; i++) {
 		char c = data[i];
@@ -194,14 +212,14 @@ ingest_event(struct ingest *in, const char *event, const char *data,
 				i++;
 		}
 		if (buf_append(&in->data, &c, 1) == -1)
-			return invalid(in, "", "out of memory");
+			return out_of_memory(in);
 	}
-	rc = store_insert(in->store, event, NULL, NULL,
-	    in->data.data ? in->data.data : "", in->data.len, to, &id);
+	rc = stored(in, store_insert(in->store, event, NULL, NULL,
+	    in->data.data ? in->data.data : "", in->data.len, to, &id));
 	return inserted(in, rc, id);
 }
 
-static int
+static enum ingest_rc
 json_line(struct ingest *in, const char *line, size_t len)
 {
 	const struct jsonl_pair *ev, *data, *sym, *price, *to;
@@ -248,7 +266,7 @@ json_line(struct ingest *in, const char *line, size_t len)
 	    to != NULL ? to->val : NULL);
 }
 
-int
+enum ingest_rc
 ingest_line(struct ingest *in, const char *line, size_t len)
 {
 	char sym[SYMBOL_MAX + 2], price[32];
@@ -259,7 +277,7 @@ ingest_line(struct ingest *in, const char *line, size_t len)
 	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
 		;
 	if (i == len || line[i] == '#')
-		return STORE_OK;
+		return INGEST_OK;
 	if (memchr(line, '\0', len) != NULL)
 		return invalid(in, "", "line holds a NUL byte");
 	if (line[i] == '{')

@@ -21,8 +21,15 @@
 #include "jsonl.h"
 #include "store.h"
 
-#define INGEST_INVALID	-100	/* the input was refused; see ingest.err */
 #define INGEST_LINE_MAX	(512 * 1024)
+
+/* What every ingest_* call returns; in->err says why when not INGEST_OK. */
+enum ingest_rc {
+	INGEST_OK	= 0,
+	INGEST_REFUSED	= 1,	/* the input was refused: nothing written */
+	INGEST_FAILED	= 2	/* the store failed: in->store_rc is its
+				   STORE_* code */
+};
 
 /*
  * Inside a write transaction nobody else can insert, so the last price of
@@ -43,8 +50,9 @@ struct ingest {
 	int64_t		 rows;		/* rows inserted */
 	int		 check_only;	/* validate, insert nothing */
 	int		 in_tx;		/* the price cache is valid */
+	int		 store_rc;	/* after INGEST_FAILED: the store's code */
 	struct ingest_price prices[INGEST_PRICE_SLOTS];
-	char		 err[256];
+	char		 err[512];
 };
 
 void	ingest_init(struct ingest *in, struct store *store);
@@ -52,27 +60,25 @@ void	ingest_release(struct ingest *in);
 
 /* The write transaction around one or more events (store_begin() and the
  * rest), with the price cache valid inside it. */
-int	ingest_begin(struct ingest *in);
-int	ingest_commit(struct ingest *in);
+enum ingest_rc ingest_begin(struct ingest *in);
+enum ingest_rc ingest_commit(struct ingest *in);
 void	ingest_rollback(struct ingest *in);
 
 /*
  * Insert a price event: event "price", the symbol and the price text as
  * given, and data {"symbol":..,"price":..,"change":..} with change in
  * percent against the symbol's previous price (null for its first).
- * Returns STORE_OK, INGEST_INVALID or a STORE_* code.
  */
-int	ingest_price(struct ingest *in, const char *symbol, const char *price);
+enum ingest_rc ingest_price(struct ingest *in, const char *symbol, const char *price);
 /*
  * Insert a generic event. CR and CRLF in data become LF, so the stored
  * payload is what EventSource hands the page. to (NULL: public) makes it
  * private to that audience (a user, or "group:NAME" that users hold grants
  * for).
- * Same returns.
  */
-int	ingest_event(struct ingest *in, const char *event, const char *data,
+enum ingest_rc ingest_event(struct ingest *in, const char *event, const char *data,
 	    size_t len, const char *to);
-/* Parse and insert one batch line (without its LF). Same returns. */
-int	ingest_line(struct ingest *in, const char *line, size_t len);
+/* Parse and insert one batch line (without its LF). */
+enum ingest_rc ingest_line(struct ingest *in, const char *line, size_t len);
 
 #endif

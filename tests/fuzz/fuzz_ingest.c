@@ -68,10 +68,10 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	before = rows();
 	in.err[0] = '\0';
 	rc = ingest_line(&in, (const char *)d, n);
-	if (rc == INGEST_INVALID) {
+	if (rc == INGEST_REFUSED) {
 		if (in.err[0] == '\0' || rows() != before)
 			abort();
-	} else if (rc == STORE_OK) {
+	} else if (rc == INGEST_OK) {
 		if (rows() != before && rows() != before + 1)
 			abort();
 		if (rows() == before + 1)

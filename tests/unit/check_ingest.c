@@ -33,57 +33,57 @@ teardown(void)
 
 static const struct {
 	const char *line;
-	int rc;			/* STORE_OK or INGEST_INVALID */
+	int rc;			/* INGEST_OK or INGEST_REFUSED */
 	int rows;		/* rows it adds */
 } lines[] = {
-	{ "AAPL 189.51", STORE_OK, 1 },
-	{ "AAPL\t189.51\r", STORE_OK, 1 },
-	{ "  META   500  ", STORE_OK, 1 },
-	{ "", STORE_OK, 0 },
-	{ "   ", STORE_OK, 0 },
-	{ "# comment", STORE_OK, 0 },
-	{ "{\"symbol\":\"AAPL\",\"price\":189.51}", STORE_OK, 1 },
-	{ "{\"symbol\":\"AAPL\",\"price\":\"189.51\"}", STORE_OK, 1 },
-	{ "{\"event\":\"price\",\"symbol\":\"AAPL\",\"price\":1}", STORE_OK, 1 },
-	{ "{\"event\":\"alert\",\"data\":\"a\\nb\"}", STORE_OK, 1 },
-	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"alice\"}", STORE_OK, 1 },
+	{ "AAPL 189.51", INGEST_OK, 1 },
+	{ "AAPL\t189.51\r", INGEST_OK, 1 },
+	{ "  META   500  ", INGEST_OK, 1 },
+	{ "", INGEST_OK, 0 },
+	{ "   ", INGEST_OK, 0 },
+	{ "# comment", INGEST_OK, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":189.51}", INGEST_OK, 1 },
+	{ "{\"symbol\":\"AAPL\",\"price\":\"189.51\"}", INGEST_OK, 1 },
+	{ "{\"event\":\"price\",\"symbol\":\"AAPL\",\"price\":1}", INGEST_OK, 1 },
+	{ "{\"event\":\"alert\",\"data\":\"a\\nb\"}", INGEST_OK, 1 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"alice\"}", INGEST_OK, 1 },
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"alice@example.com\"}",
-	  STORE_OK, 1 },
-	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"\"}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":5}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"a\\nb\"}", INGEST_INVALID, 0 },
+	  INGEST_OK, 1 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":5}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"a\\nb\"}", INGEST_REFUSED, 0 },
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"a\\u0000b\"}",
-	  INGEST_INVALID, 0 },
+	  INGEST_REFUSED, 0 },
 	/* 70 bytes: over the old limit of 64; 255 pass, 256 do not. */
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"12345678901234567890"
-	  "12345678901234567890123456789012345678901234567890\"}", STORE_OK, 1 },
+	  "12345678901234567890123456789012345678901234567890\"}", INGEST_OK, 1 },
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"" X250 "12345\"}",
-	  STORE_OK, 1 },
+	  INGEST_OK, 1 },
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"" X250 "123456\"}",
-	  INGEST_INVALID, 0 },
-	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"group:ops\"}", STORE_OK, 1 },
+	  INGEST_REFUSED, 0 },
+	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"group:ops\"}", INGEST_OK, 1 },
 	{ "{\"event\":\"dm\",\"data\":\"hi\",\"to\":\"group:\"}",
-	  INGEST_INVALID, 0 },
-	{ "{\"symbol\":\"AAPL\",\"price\":1,\"to\":\"alice\"}", INGEST_INVALID, 0 },
-	{ "AAPL", INGEST_INVALID, 0 },
-	{ "AAPL 1 2", INGEST_INVALID, 0 },
-	{ "AAPL abc", INGEST_INVALID, 0 },
-	{ "AAPL 1e3", INGEST_INVALID, 0 },
-	{ "AA,PL 1", INGEST_INVALID, 0 },
-	{ "ABCDEFGHIJKLMNOPQRSTUVWXYZ 1", INGEST_INVALID, 0 },
-	{ "AAPL 123456789012345678901234567890123", INGEST_INVALID, 0 },
-	{ "{\"symbol\":\"AAPL\",\"price\":1e3}", INGEST_INVALID, 0 },
-	{ "{\"symbol\":\"AAPL\"}", INGEST_INVALID, 0 },
-	{ "{\"symbol\":\"AAPL\",\"price\":1,\"data\":\"x\"}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"alert\",\"symbol\":\"A\",\"price\":1}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"alert\"}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"alert\",\"data\":5}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"a\\nb\",\"data\":\"x\"}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"reset\",\"data\":\"x\"}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"a\",\"data\":\"x\",\"extra\":\"y\"}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"a\",\"data\":\"\\udcff\"}", INGEST_INVALID, 0 },
-	{ "{\"event\":\"a\",\"data\":\"x\"", INGEST_INVALID, 0 },
-	{ "\xff\xfe 1", INGEST_INVALID, 0 },
+	  INGEST_REFUSED, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":1,\"to\":\"alice\"}", INGEST_REFUSED, 0 },
+	{ "AAPL", INGEST_REFUSED, 0 },
+	{ "AAPL 1 2", INGEST_REFUSED, 0 },
+	{ "AAPL abc", INGEST_REFUSED, 0 },
+	{ "AAPL 1e3", INGEST_REFUSED, 0 },
+	{ "AA,PL 1", INGEST_REFUSED, 0 },
+	{ "ABCDEFGHIJKLMNOPQRSTUVWXYZ 1", INGEST_REFUSED, 0 },
+	{ "AAPL 123456789012345678901234567890123", INGEST_REFUSED, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":1e3}", INGEST_REFUSED, 0 },
+	{ "{\"symbol\":\"AAPL\"}", INGEST_REFUSED, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":1,\"data\":\"x\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"alert\",\"symbol\":\"A\",\"price\":1}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"alert\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"alert\",\"data\":5}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"a\\nb\",\"data\":\"x\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"reset\",\"data\":\"x\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"a\",\"data\":\"x\",\"extra\":\"y\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"a\",\"data\":\"\\udcff\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"a\",\"data\":\"x\"", INGEST_REFUSED, 0 },
+	{ "\xff\xfe 1", INGEST_REFUSED, 0 },
 };
 
 START_TEST(test_line)
@@ -93,14 +93,14 @@ START_TEST(test_line)
 	ck_assert_msg(rc == lines[_i].rc, "line %d '%s': rc %d (%s)", _i,
 	    lines[_i].line, rc, in.err);
 	ck_assert_int_eq(in.rows, lines[_i].rows);
-	if (rc == INGEST_INVALID)
+	if (rc == INGEST_REFUSED)
 		ck_assert_msg(in.err[0] != '\0', "no reason given");
 }
 END_TEST
 
 START_TEST(test_nul_in_line)
 {
-	ck_assert_int_eq(ingest_line(&in, "AAPL 1\0junk", 11), INGEST_INVALID);
+	ck_assert_int_eq(ingest_line(&in, "AAPL 1\0junk", 11), INGEST_REFUSED);
 	ck_assert_int_eq(in.rows, 0);
 }
 END_TEST
@@ -123,18 +123,18 @@ stored_data(int64_t id)
 START_TEST(test_line_ends_become_lf)
 {
 	ck_assert_int_eq(ingest_event(&in, "msg", "a\r\nb\rc\nd\r", 9, NULL),
-	    STORE_OK);
+	    INGEST_OK);
 	ck_assert_str_eq(stored_data(in.last_id), "a\nb\nc\nd\n");
 }
 END_TEST
 
 START_TEST(test_first_price_has_null_change)
 {
-	ck_assert_int_eq(ingest_price(&in, "X", "10"), STORE_OK);
+	ck_assert_int_eq(ingest_price(&in, "X", "10"), INGEST_OK);
 	ck_assert_str_eq(stored_data(in.last_id),
 	    "{\"symbol\":\"X\",\"price\":10,\"change\":null}");
-	ck_assert_int_eq(ingest_price(&in, "X", "0"), STORE_OK);
-	ck_assert_int_eq(ingest_price(&in, "X", "5"), STORE_OK);
+	ck_assert_int_eq(ingest_price(&in, "X", "0"), INGEST_OK);
+	ck_assert_int_eq(ingest_price(&in, "X", "5"), INGEST_OK);
 	/* From zero there is no meaningful percentage. */
 	ck_assert_str_eq(stored_data(in.last_id),
 	    "{\"symbol\":\"X\",\"price\":5,\"change\":null}");
@@ -145,10 +145,10 @@ START_TEST(test_price_json)
 {
 
 	ck_assert_int_eq(ingest_price(&in, "AAPL", "189.51"),
-	    STORE_OK);
-	ck_assert_int_eq(ingest_price(&in, "META", "500"), STORE_OK);
+	    INGEST_OK);
+	ck_assert_int_eq(ingest_price(&in, "META", "500"), INGEST_OK);
 	ck_assert_int_eq(ingest_price(&in, "AAPL", "189.60"),
-	    STORE_OK);
+	    INGEST_OK);
 	sqlite3_stmt *q;
 	ck_assert_int_eq(sqlite3_prepare_v2(store_sqlite_db(&st), "SELECT data, price,"
 	    " typeof(price) FROM events WHERE id = 3", -1, &q, NULL), SQLITE_OK);
@@ -174,27 +174,27 @@ START_TEST(test_price_cache)
 	for (i = 0; i < 300; i++) {	/* outside a transaction: lookups */
 		snprintf(sym, sizeof(sym), "S%d", i);
 		ck_assert_int_eq(ingest_price(&in, sym, "100"),
-		    STORE_OK);
+		    INGEST_OK);
 	}
-	ck_assert_int_eq(ingest_begin(&in), STORE_OK);
+	ck_assert_int_eq(ingest_begin(&in), INGEST_OK);
 	for (round = 0; round < 2; round++)
 		for (i = 0; i < 300; i++) {
 			snprintf(sym, sizeof(sym), "S%d", i);
 			ck_assert_int_eq(ingest_price(&in, sym,
-			    round ? "110" : "105"), STORE_OK);
+			    round ? "110" : "105"), INGEST_OK);
 			snprintf(got, sizeof(got), "%s", stored_data(in.last_id));
 			snprintf(want, sizeof(want), "{\"symbol\":\"%s\","
 			    "\"price\":%s,\"change\":%s}", sym,
 			    round ? "110" : "105", round ? "4.76" : "5.00");
 			ck_assert_str_eq(got, want);
 		}
-	ck_assert_int_eq(ingest_commit(&in), STORE_OK);
-	ck_assert_int_eq(ingest_begin(&in), STORE_OK);
-	ck_assert_int_eq(ingest_price(&in, "S1", "1"), STORE_OK);
+	ck_assert_int_eq(ingest_commit(&in), INGEST_OK);
+	ck_assert_int_eq(ingest_begin(&in), INGEST_OK);
+	ck_assert_int_eq(ingest_price(&in, "S1", "1"), INGEST_OK);
 	ingest_rollback(&in);
-	ck_assert_int_eq(ingest_begin(&in), STORE_OK);
-	ck_assert_int_eq(ingest_price(&in, "S1", "121"), STORE_OK);
-	ck_assert_int_eq(ingest_commit(&in), STORE_OK);
+	ck_assert_int_eq(ingest_begin(&in), INGEST_OK);
+	ck_assert_int_eq(ingest_price(&in, "S1", "121"), INGEST_OK);
+	ck_assert_int_eq(ingest_commit(&in), INGEST_OK);
 	snprintf(got, sizeof(got), "%s", stored_data(in.last_id));
 	ck_assert_str_eq(got,
 	    "{\"symbol\":\"S1\",\"price\":121,\"change\":10.00}");

@@ -1,0 +1,406 @@
+/* push.c - what sse-push does (see push.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "ingest.h"
+#include "push.h"
+#include "simulate.h"
+#include "store.h"
+
+struct run {
+	const struct push_opts	*o;
+	const struct push_io	*io;
+	struct store		 st;
+	struct ingest		 in;
+	char			*err;
+	size_t			 errsz;
+};
+
+static enum push_status
+fail(struct run *r, enum push_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum push_status
+fail(struct run *r, enum push_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errsz, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static enum push_status
+status_of_store(int rc)
+{
+	switch (rc) {
+	case STORE_OK:		return PUSH_OK;
+	case STORE_BUSY:	return PUSH_BUSY;
+	case STORE_MISSING:
+	case STORE_ACCESS:	return PUSH_CANTOPEN;
+	case STORE_CORRUPT:
+	case STORE_SCHEMA:	return PUSH_SCHEMA;
+	case STORE_FULL:
+	case STORE_IO:		return PUSH_IOERR;
+	default:		return PUSH_DBERR;
+	}
+}
+
+/* The status for what ingest said: refused input, or the store's code. */
+static enum push_status
+status_of_ingest(const struct ingest *in, enum ingest_rc rc)
+{
+	return rc == INGEST_OK ? PUSH_OK : rc == INGEST_REFUSED ? PUSH_INPUT :
+	    status_of_store(in->store_rc);
+}
+
+/* An id printed is an event kept: out must take it now. */
+static enum push_status
+print_id(struct run *r, int64_t id)
+{
+	if (fprintf(r->io->out, "%lld\n", (long long)id) < 0 ||
+	    fflush(r->io->out) == EOF)
+		return fail(r, PUSH_IOERR, "cannot write standard output: %s",
+		    strerror(errno));
+	return PUSH_OK;
+}
+
+/* Read one line of at most max bytes into b (without its LF): 1, or 0 at
+ * the end; -1 (a status in *status) if it cannot. */
+static int
+read_line(struct run *r, struct buf *b, size_t max, int *too_long,
+    enum push_status *status)
+{
+	FILE *f = r->io->in;
+	int c;
+
+	buf_clear(b);
+	*too_long = 0;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		char ch = (char)c;
+
+		if (b->len >= max) {
+			*too_long = 1;
+			continue;
+		}
+		if (buf_append(b, &ch, 1) == -1) {
+			*status = fail(r, PUSH_DBERR, "out of memory");
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		*status = fail(r, PUSH_NOINPUT, "cannot read standard input: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return c != EOF || b->len > 0 || *too_long;
+}
+
+/* Ingest a line read by read_line(); one that was too long is refused. */
+static enum ingest_rc
+ingest_read(struct ingest *in, const struct buf *line, int too_long)
+{
+	if (too_long) {
+		snprintf(in->err, sizeof(in->err), "line is longer than %d bytes",
+		    INGEST_LINE_MAX);
+		return INGEST_REFUSED;
+	}
+	return ingest_line(in, line->data ? line->data : "", line->len);
+}
+
+static void
+progress(struct run *r, int64_t lines, int done)
+{
+	fprintf(r->io->log, "\r%s: %lld lines%s", r->io->name,
+	    (long long)lines, done ? "\n" : "");
+}
+
+/* Check every line, keeping them in all; the line number of a refused one
+ * goes in the message. */
+static enum push_status
+check_lines(struct run *r, struct buf *all, int64_t *lineno, int tty)
+{
+	enum push_status status = PUSH_OK;
+	struct buf line;
+	int more, too_long;
+
+	buf_init(&line);
+	r->in.check_only = 1;
+	while ((more = read_line(r, &line, INGEST_LINE_MAX, &too_long,
+	    &status)) == 1) {
+		++*lineno;
+		if (ingest_read(&r->in, &line, too_long) != INGEST_OK) {
+			status = fail(r, PUSH_INPUT, "line %lld: %s; nothing "
+			    "was written", (long long)*lineno, r->in.err);
+			break;
+		}
+		if (buf_append(all, line.data ? line.data : "", line.len) ==
+		    -1 || buf_append(all, "\n", 1) == -1) {
+			status = fail(r, PUSH_DBERR, "out of memory");
+			break;
+		}
+		if (tty && *lineno % 65536 == 0)
+			progress(r, *lineno, 0);
+	}
+	r->in.check_only = 0;
+	buf_release(&line);
+	return status;
+}
+
+/*
+ * Read and check every line before taking the write lock, so a slow
+ * producer never holds it: other writers (a -f feed, --simulate) go on
+ * meanwhile. The lines are kept in memory (about the size of the input),
+ * then all go in one transaction: a bad line leaves the database as it was.
+ */
+static enum push_status
+run_batch(struct run *r)
+{
+	int tty = isatty(fileno(r->io->log)) && !r->o->quiet;
+	enum ingest_rc rc;
+	enum push_status status;
+	struct buf all;
+	int64_t lineno = 0;
+	size_t off, len;
+
+	buf_init(&all);
+	if ((status = check_lines(r, &all, &lineno, tty)) != PUSH_OK) {
+		buf_release(&all);
+		return status;
+	}
+	rc = ingest_begin(&r->in);
+	for (off = 0; off < all.len && rc == INGEST_OK; off += len + 1) {
+		len = (size_t)((char *)memchr(all.data + off, '\n',
+		    all.len - off) - (all.data + off));
+		rc = ingest_line(&r->in, all.data + off, len);
+	}
+	buf_release(&all);
+	if (rc == INGEST_OK)
+		rc = ingest_commit(&r->in);
+	if (tty && lineno >= 65536)
+		progress(r, lineno, 1);
+	if (rc != INGEST_OK) {
+		ingest_rollback(&r->in);
+		return fail(r, status_of_ingest(&r->in, rc), "%s%s; nothing "
+		    "was written", rc == INGEST_REFUSED ? "line: " : "",
+		    r->in.err);
+	}
+	return r->in.rows > 0 && !r->o->quiet ?
+	    print_id(r, r->in.last_id) : PUSH_OK;
+}
+
+/* End the transaction of one event: commit it if rc is INGEST_OK, else
+ * roll it back. Returns rc, or the commit's failure. */
+static enum ingest_rc
+finish_one(struct ingest *in, enum ingest_rc rc)
+{
+	if (rc == INGEST_OK)
+		rc = ingest_commit(in);
+	if (rc != INGEST_OK)
+		ingest_rollback(in);
+	return rc;
+}
+
+/*
+ * A feed (-f, --simulate) outlives any one lock: past the busy timeout it
+ * says so and waits again, where a single push exits 75. Returns 1 while
+ * the failure is such a lock.
+ */
+static int
+still_busy(struct run *r, enum ingest_rc rc, int64_t n)
+{
+	if (rc != INGEST_FAILED || r->in.store_rc != STORE_BUSY)
+		return 0;
+	fprintf(r->io->log, "%s: event %lld: %s; still trying\n", r->io->name,
+	    (long long)n, r->in.err);
+	return 1;
+}
+
+/*
+ * Each line in its own transaction, committed as soon as it is read, so a
+ * program can pipe a live feed in. A refused line is named and skipped;
+ * a database error ends the run (what was committed stays).
+ */
+static enum push_status
+run_follow(struct run *r)
+{
+	enum push_status status = PUSH_OK;
+	struct buf line;
+	int64_t lineno = 0, refused = 0, rows;
+	enum ingest_rc rc;
+	int more, too_long;
+
+	buf_init(&line);
+	while ((more = read_line(r, &line, INGEST_LINE_MAX, &too_long,
+	    &status)) == 1) {
+		lineno++;
+		rows = r->in.rows;
+		do {
+			if ((rc = ingest_begin(&r->in)) == INGEST_OK)
+				rc = finish_one(&r->in, ingest_read(&r->in,
+				    &line, too_long));
+		} while (still_busy(r, rc, lineno));
+		if (rc == INGEST_REFUSED) {
+			fprintf(r->io->log, "%s: line %lld: %s; skipped\n",
+			    r->io->name, (long long)lineno, r->in.err);
+			refused++;
+			continue;
+		}
+		if (rc != INGEST_OK) {
+			status = fail(r, status_of_ingest(&r->in, rc),
+			    "line %lld: %s", (long long)lineno, r->in.err);
+			break;
+		}
+		if (!r->o->quiet && r->in.rows > rows &&
+		    (status = print_id(r, r->in.last_id)) != PUSH_OK)
+			break;
+	}
+	buf_release(&line);
+	/* Each refused line was named as it came. */
+	return more == 0 && refused ? PUSH_INPUT : status;
+}
+
+/* Wait until next, then move it on by gap_ns. */
+static void
+pace(struct timespec *next, int64_t gap_ns)
+{
+	next->tv_nsec += gap_ns;
+	while (next->tv_nsec >= 1000000000L) {
+		next->tv_nsec -= 1000000000L;
+		next->tv_sec++;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) ==
+	    EINTR)
+		;
+}
+
+/* One price at a time, each in its own transaction, at a steady rate. */
+static enum push_status
+run_simulate(struct run *r)
+{
+	const struct push_opts *o = r->o;
+	int64_t n, gap_ns = o->rate ? 1000000000LL / o->rate : 0;
+	struct timespec next;
+	const char *why, *sym;
+	enum ingest_rc rc;
+	struct sim sim;
+	char price[32];
+
+	if ((why = sim_parse(&sim, o->simulate, (uint64_t)o->seed)) != NULL)
+		return fail(r, PUSH_USAGE, "--simulate: %s", why);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (n = 0; o->count == 0 || n < o->count; n++) {
+		sim_step(&sim, &sym, price, sizeof(price));
+		do {
+			if ((rc = ingest_begin(&r->in)) == INGEST_OK)
+				rc = finish_one(&r->in, ingest_price(&r->in,
+				    sym, price));
+		} while (still_busy(r, rc, n + 1));
+		if (rc != INGEST_OK)
+			return fail(r, status_of_ingest(&r->in, rc), "%s",
+			    r->in.err);
+		if (gap_ns != 0)
+			pace(&next, gap_ns);
+	}
+	return PUSH_OK;
+}
+
+/* All of in into b, up to the longest payload. */
+static enum push_status
+read_all(struct run *r, struct buf *b)
+{
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), r->io->in)) > 0) {
+		if (b->len > INGEST_LINE_MAX)
+			return fail(r, PUSH_INPUT, "data is longer than 65536 "
+			    "bytes");
+		if (buf_append(b, chunk, n) == -1)
+			return fail(r, PUSH_DBERR, "out of memory");
+	}
+	if (ferror(r->io->in))
+		return fail(r, PUSH_NOINPUT, "cannot read standard input: %s",
+		    strerror(errno));
+	return PUSH_OK;
+}
+
+/* One price or one event, in a transaction of its own. */
+static enum push_status
+run_single(struct run *r)
+{
+	const struct push_opts *o = r->o;
+	enum push_status status = PUSH_OK;
+	enum ingest_rc rc = INGEST_OK;
+	struct buf data;
+
+	buf_init(&data);
+	if (o->mode == PUSH_EVENT) {
+		if (strcmp(o->data, "-") == 0)
+			status = read_all(r, &data);
+		else if (buf_appends(&data, o->data) == -1)
+			status = fail(r, PUSH_DBERR, "out of memory");
+		if (status == PUSH_OK &&
+		    (rc = ingest_begin(&r->in)) == INGEST_OK)
+			rc = finish_one(&r->in, ingest_event(&r->in, o->event,
+			    data.data ? data.data : "", data.len, o->to));
+	} else if ((rc = ingest_begin(&r->in)) == INGEST_OK)
+		rc = finish_one(&r->in, ingest_price(&r->in, o->symbol,
+		    o->price));
+	buf_release(&data);
+	if (status != PUSH_OK)
+		return status;
+	if (rc != INGEST_OK)
+		return fail(r, status_of_ingest(&r->in, rc), "%s%s", r->in.err,
+		    rc == INGEST_REFUSED ? "; nothing was written" : "");
+	return o->quiet ? PUSH_OK : print_id(r, r->in.last_id);
+}
+
+static enum push_status
+run_prune(struct run *r)
+{
+	int64_t n;
+	int rc;
+
+	if ((rc = store_prune(&r->st, r->o->keep, r->o->max_age, &n)) !=
+	    STORE_OK)
+		return fail(r, status_of_store(rc), "%s",
+		    store_errmsg(&r->st));
+	return r->o->quiet ? PUSH_OK : print_id(r, n);
+}
+
+enum push_status
+push_run(const struct push_opts *o, const struct push_io *io, char *err,
+    size_t errsz)
+{
+	struct run r;
+	enum push_status status;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.io = io;
+	r.err = err;
+	r.errsz = errsz;
+	err[0] = '\0';
+	if ((rc = store_open(&r.st, o->db, 0, o->busy_ms)) != STORE_OK)
+		return fail(&r, status_of_store(rc), "%s",
+		    store_errmsg(&r.st));
+	ingest_init(&r.in, &r.st);
+	switch (o->mode) {
+	case PUSH_BATCH:	status = run_batch(&r); break;
+	case PUSH_FOLLOW:	status = run_follow(&r); break;
+	case PUSH_SIMULATE:	status = run_simulate(&r); break;
+	case PUSH_PRUNE:	status = run_prune(&r); break;
+	default:		status = run_single(&r); break;
+	}
+	ingest_release(&r.in);
+	store_close(&r.st);
+	return status;
+}
