@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "cgi.h"
 #include "follow.h"
+#include "responder.h"
 #include "status.h"
 #include "stream.h"
 
@@ -221,17 +222,9 @@ cgi_serve(const struct config *cfg)
 	buf_init(&l.out);
 	batch_init(&l.b);
 	signals();
-	status = request_parse(&req, getenv("REQUEST_METHOD"),
-	    getenv("QUERY_STRING"), getenv("HTTP_LAST_EVENT_ID"));
-	request_cors(&req, getenv("HTTP_ORIGIN"),
-	    getenv("HTTP_ACCESS_CONTROL_REQUEST_METHOD"));
-	page = status == 200 ? status_wanted(cfg->status_path,
-	    getenv("REQUEST_URI"), getenv("QUERY_STRING")) : STATUS_NONE;
-	/* The environment as a whole: getenv() would take the first of two
-	 * REMOTE_USERs a web server (or fcgiwrap behind nginx) passed. */
-	if (status == 200 && page == STATUS_NONE)
-		status = request_auth(&req, environ, cfg->private_);
-	if (status == 401 || status == 403 || status == 500)
+	status = responder_read(&req, &page, environ, cfg->status_path,
+	    cfg->private_);
+	if (responder_logged(status))
 		fprintf(stderr, "sse.cgi: refused a request (%d): %s\n", status,
 		    req.error);
 	if (status != 200) {

@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "intake.h"
+#include "responder.h"
 
 /* Request body we read and discard at most (a GET has none). */
 #define INTAKE_BODY_MAX		(1024 * 1024)
@@ -79,20 +80,8 @@ read_request(int fd, const struct intake *in)
 	}
 	d->fd = fd;
 	d->request_id = r.requestId;
-	d->status = request_parse(&d->req, FCGX_GetParam("REQUEST_METHOD",
-	    r.envp), FCGX_GetParam("QUERY_STRING", r.envp),
-	    FCGX_GetParam("HTTP_LAST_EVENT_ID", r.envp));
-	request_cors(&d->req, FCGX_GetParam("HTTP_ORIGIN", r.envp),
-	    FCGX_GetParam("HTTP_ACCESS_CONTROL_REQUEST_METHOD", r.envp));
-	if (d->status == 200)
-		d->status_page = status_wanted(in->status_path, FCGX_GetParam(
-		    "REQUEST_URI", r.envp), FCGX_GetParam("QUERY_STRING",
-		    r.envp));
-	/* The status page is the web server's to guard (conf/); a stream
-	 * on a private endpoint needs its signed-in user. All the params,
-	 * not FCGX_GetParam(): it returns the first of two copies. */
-	if (d->status == 200 && d->status_page == STATUS_NONE)
-		d->status = request_auth(&d->req, r.envp, in->private_);
+	d->status = responder_read(&d->req, &d->status_page, r.envp,
+	    in->status_path, in->private_);
 	/* A GET or HEAD with a body is refused unread: nobody waits for it
 	 * to arrive. Any other method is refused anyway. */
 	if (content_length(r.envp) > 0 && d->status == 200) {

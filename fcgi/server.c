@@ -21,6 +21,7 @@
 #include "fcgirec.h"
 #include "follow.h"
 #include "intake.h"
+#include "responder.h"
 #include "server.h"
 #include "status.h"
 #include "stream.h"
@@ -419,7 +420,7 @@ conn_start(struct server *sv, struct intake_done *d)
 	sv->nconns++;
 	buf_clear(&sv->text);
 	if (d->status != 200) {
-		if (d->status == 401 || d->status == 403 || d->status == 500)
+		if (responder_logged(d->status))
 			logmsg("refused a request (%d): %s", d->status,
 			    d->req.error);
 		stream_reject(d->status, &d->req, &sv->cfg->stream,

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "request.h"
+#include "responder.h"
 #include "suites.h"
 
 static const struct {
@@ -222,6 +223,40 @@ START_TEST(test_auth_twice)
 }
 END_TEST
 
+/* Both responders read a request the same way, from its params alone. */
+START_TEST(test_responder_read)
+{
+	enum status_format page;
+	struct request r;
+
+	/* The status page needs no user, even on a private endpoint. */
+	ck_assert_int_eq(responder_read(&r, &page, env_of("REQUEST_METHOD=GET\n"
+	    "REQUEST_URI=/sse/status\nQUERY_STRING=openmetrics"),
+	    "/sse/status", 1), 200);
+	ck_assert_int_eq(page, STATUS_OPENMETRICS);
+	/* A stream there does, and a cursor and CORS are read. */
+	ck_assert_int_eq(responder_read(&r, &page, env_of("REQUEST_METHOD=GET\n"
+	    "REQUEST_URI=/sse\nHTTP_LAST_EVENT_ID=42\n"
+	    "HTTP_ORIGIN=https://a.example"), "/sse/status", 1), 401);
+	ck_assert_int_eq(page, STATUS_NONE);
+	ck_assert(responder_logged(401));
+	ck_assert_int_eq(responder_read(&r, &page, env_of("REQUEST_METHOD=GET\n"
+	    "HTTP_LAST_EVENT_ID=42\nHTTP_ORIGIN=https://a.example\n"
+	    "REMOTE_USER=alice"), "", 1), 200);
+	ck_assert(r.has_cursor && r.cursor == 42);
+	ck_assert_str_eq(r.origin, "https://a.example");
+	ck_assert_str_eq(r.user, "alice");
+	/* Two users: refused, and said. */
+	ck_assert_int_eq(responder_read(&r, &page, env_of("REQUEST_METHOD=GET\n"
+	    "REMOTE_USER=alice\nREMOTE_USER=bob"), "", 0), 500);
+	ck_assert(responder_logged(500));
+	/* A method refused before anything else, and not logged. */
+	ck_assert_int_eq(responder_read(&r, &page, env_of("REQUEST_METHOD=POST\n"
+	    "REMOTE_USER=alice\nREMOTE_USER=bob"), "", 1), 405);
+	ck_assert(!responder_logged(405));
+}
+END_TEST
+
 Suite *
 request_suite(void)
 {
@@ -234,6 +269,7 @@ request_suite(void)
 	tcase_add_test(tc, test_wants);
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_auth_twice);
+	tcase_add_test(tc, test_responder_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
