@@ -104,7 +104,8 @@ $(B)/fcgi/%.o: fcgi/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -pthread -c -o $@ $<
 
-$(B)/sse-fcgi: $(B)/fcgi/main.o $(B)/fcgi/server.o $(B)/fcgi/intake.o $(B)/libsse.a
+$(B)/sse-fcgi: $(B)/fcgi/main.o $(B)/fcgi/server.o $(B)/fcgi/conn.o \
+    $(B)/fcgi/hub.o $(B)/fcgi/intake.o $(B)/fcgi/listen.o $(B)/libsse.a
 	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ $(FCGI_LIBS) $(SQLITE_LIBS)
 
 $(B)/unit/%.o: tests/unit/%.c

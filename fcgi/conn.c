@@ -1,0 +1,357 @@
+/* conn.c - one sse-fcgi connection: its state, its stream, and the
+ * non-blocking FastCGI writer that carries it (see sse-fcgi.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fcgirec.h"
+#include "responder.h"
+#include "sse-fcgi.h"
+
+/* Move c to state and make its epoll interest match: EPOLLOUT while it has
+ * output waiting, or while BEHIND (a drained socket is its cue to read). */
+void
+conn_set(struct server *sv, struct conn *c, enum conn_state state)
+{
+	int want_out = c->pending.len > 0 || state == CONN_BEHIND;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP |
+	    (want_out ? EPOLLOUT : 0), .data.ptr = c };
+
+	c->state = state;
+	if (c->out_armed == want_out)
+		return;
+	c->out_armed = want_out;
+	epoll_ctl(sv->ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+int
+conn_streaming(const struct conn *c)
+{
+	return c->state != CONN_DRAINING;
+}
+
+/* Close now; free after the current epoll batch, whose later events may
+ * still point at this conn. */
+void
+conn_close(struct server *sv, struct conn *c)
+{
+	if (c->closed)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		sv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	sv->nconns--;
+	if (c->counted) {
+		sv->stat.left++;	/* the client went first */
+		sv->stat.open--;
+	}
+	close(c->fd);	/* also removes it from the epoll set */
+	buf_release(&c->pending);
+	stream_release(&c->s);
+	c->closed = 1;
+	c->next = sv->graveyard;
+	sv->graveyard = c;
+}
+
+void
+bury(struct server *sv)
+{
+	struct conn *c;
+
+	while ((c = sv->graveyard) != NULL) {
+		sv->graveyard = c->next;
+		free(c);
+	}
+}
+
+/* Write what is pending; -1 when the peer is gone. */
+int
+conn_flush(struct server *sv, struct conn *c)
+{
+	ssize_t n;
+
+	while (c->pending.len > 0) {
+		n = write(c->fd, c->pending.data, c->pending.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0)
+			return -1;
+		buf_consume(&c->pending, (size_t)n);
+	}
+	if (c->pending.len == 0 && c->pending.cap > 4096)
+		buf_release(&c->pending);	/* idle streams hold no buffer */
+	conn_set(sv, c, c->state);
+	return 0;
+}
+
+/* Send SSE text as FCGI_STDOUT records. -1 when the peer is gone. */
+int
+conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
+{
+	unsigned char h[FCGIREC_HEADER];
+	struct iovec iov[2];
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	stream_wrote(&c->s, clock_ms());
+	if (c->pending.len == 0 && len <= FCGIREC_MAX_CONTENT) {
+		/* The common case: straight to the socket, no copy kept. */
+		fcgirec_header(h, FCGIREC_STDOUT, c->request_id, len);
+		iov[0].iov_base = h;
+		iov[0].iov_len = sizeof(h);
+		iov[1].iov_base = (void *)(uintptr_t)text;
+		iov[1].iov_len = len;
+		do
+			n = writev(c->fd, iov, 2);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 && errno != EAGAIN)
+			return -1;
+		if (n < 0)
+			n = 0;
+		if ((size_t)n == sizeof(h) + len)
+			return 0;
+		if ((size_t)n < sizeof(h)) {
+			buf_append(&c->pending, h + n, sizeof(h) - (size_t)n);
+			buf_append(&c->pending, text, len);
+		} else
+			buf_append(&c->pending, text + (n - (ssize_t)sizeof(h)),
+			    len - ((size_t)n - sizeof(h)));
+		conn_set(sv, c, c->state);
+		return 0;
+	}
+	if (fcgirec_stdout(&c->pending, c->request_id, text, len) == -1)
+		return -1;
+	return conn_flush(sv, c);
+}
+
+/* End the response; the conn is closed once its records are written. why
+ * is the status_end a stream ends for, or -1 for a response that was not
+ * a stream. */
+void
+conn_finish(struct server *sv, struct conn *c, int why)
+{
+	buf_clear(&sv->text);
+	if (why >= 0 && conn_streaming(c))
+		stream_end(&c->s, &sv->text);
+	if (why >= 0 && c->counted) {
+		sv->stat.ended[why]++;
+		sv->stat.open--;
+		c->counted = 0;
+	}
+	conn_set(sv, c, CONN_DRAINING);
+	c->drain_until = clock_ms() + DRAIN_MS;
+	if (conn_send(sv, c, sv->text.data, sv->text.len) == -1 ||
+	    fcgirec_end(&c->pending, c->request_id) == -1 ||
+	    conn_flush(sv, c) == -1 || c->pending.len == 0)
+		conn_close(sv, c);
+}
+
+/* Send a stream's output from sv->text; closes the conn if the peer left. */
+int
+conn_send_text(struct server *sv, struct conn *c)
+{
+	if (conn_send(sv, c, sv->text.data, sv->text.len) == -1) {
+		conn_close(sv, c);
+		return -1;
+	}
+	return 0;
+}
+
+/* After a batch b: end the stream if it replayed all it may (the client
+ * resumes), the same rule sse.cgi follows. 1 if it ended. */
+int
+conn_replay_spent(struct server *sv, struct conn *c, const struct batch *b)
+{
+	if (!b->full || !stream_replay_spent(&c->s, &sv->cfg->stream))
+		return 0;
+	conn_finish(sv, c, END_REPLAY);
+	return 1;
+}
+
+/* Before a private stream takes rows: its grants, read again once per
+ * heartbeat interval. Never delivers on grants that may have been revoked:
+ * a busy database holds the stream (STALLED: the sweep retries, and its
+ * rows are then read from the table), any other failure ends it. -1 if the
+ * stream may take no rows now. */
+int
+conn_grants(struct server *sv, struct conn *c)
+{
+	int64_t t = clock_ms();
+	int rc;
+
+	if (!stream_grants_due(&c->s, t))
+		return 0;
+	rc = follow_ready(&sv->f) ? stream_read_grants(&c->s, follow_store(&sv->f), t) : STORE_ERR;
+	if (rc == STORE_OK)
+		return 0;
+	if (rc == STORE_BUSY) {
+		conn_set(sv, c, CONN_STALLED);
+		return -1;
+	}
+	logmsg("cannot read the grants of '%s' again: %s; ending its stream",
+	    c->s.req.user, follow_errmsg(&sv->f));
+	conn_finish(sv, c, END_GRANTS);
+	return -1;
+}
+
+/* The frames of b this stream wants into sv->text, counted. */
+int
+conn_take(struct server *sv, struct conn *c, const struct batch *b)
+{
+	int64_t replayed = c->s.replayed;
+	int n;
+
+	buf_clear(&sv->text);
+	if ((n = stream_take(&c->s, b, &sv->text)) < 0)
+		return n;
+	sv->stat.events += n;
+	sv->stat.bytes += (int64_t)sv->text.len;
+	sv->stat.replayed += c->s.replayed - replayed;
+	return n;
+}
+
+/* One catch-up read for a BEHIND stream. -1 if the conn ended. */
+int
+conn_catch_up(struct server *sv, struct conn *c)
+{
+	int rc;
+
+	if (conn_grants(sv, c) == -1)
+		return -1;
+	rc = follow_ready(&sv->f) ? batch_load(&sv->own, follow_store(&sv->f), c->s.cursor,
+	    sv->cfg->batch_rows, BATCH_BYTES) : STORE_ERR;
+	if (rc != STORE_OK) {
+		conn_set(sv, c, CONN_STALLED);	/* the sweep retries */
+		return 0;
+	}
+	conn_take(sv, c, &sv->own);
+	if (conn_send_text(sv, c) == -1 || conn_replay_spent(sv, c, &sv->own))
+		return -1;
+	if (!sv->own.full && c->s.cursor >= sv->hub_cursor)
+		conn_set(sv, c, CONN_LIVE);
+	return conn_flush(sv, c) == -1 ? (conn_close(sv, c), -1) : 0;
+}
+
+void
+conn_event(struct server *sv, struct conn *c, uint32_t ev)
+{
+	if (c->closed)
+		return;
+	/* After intake drained FCGI_STDIN, anything readable (EOF, reset, a
+	 * stray record) means the web server gave up on this request. */
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
+		conn_close(sv, c);
+		return;
+	}
+	if (conn_flush(sv, c) == -1) {
+		conn_close(sv, c);
+		return;
+	}
+	if (c->state == CONN_DRAINING && c->pending.len == 0)
+		conn_close(sv, c);
+	else if (c->state == CONN_BEHIND && c->pending.len == 0)
+		conn_catch_up(sv, c);
+}
+
+/* A request the intake parsed: answer it, and keep it if it streams. */
+void
+conn_start(struct server *sv, struct intake_done *d)
+{
+	struct conn *c;
+	int fd = d->fd, hi, rc, low = 0;
+	/* Before any query: a client turned away costs no database work. */
+	int busy = sv->stopping || sv->nconns >= sv->cfg->max_streams;
+
+	/* Keep low descriptors for libfcgi's intake (see intake.h). With
+	 * none >= HIGH_FD free (a low RLIMIT_NOFILE), a stream stays low
+	 * only while the intake keeps room below HIGH_FD; past that it is
+	 * refused (accept_all() never hands libfcgi one above). */
+	if (fd < HIGH_FD) {
+		if ((hi = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD)) >= 0) {
+			close(fd);
+			fd = hi;
+		} else
+			low = fd >= LOW_STREAM_MAX;
+	}
+	/* Try the database again before this conn is on the list: a look
+	 * that finds a new file ends every stream on it. */
+	if (!follow_ready(&sv->f) && d->status == 200 && !busy && !low)
+		hub_look(sv);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    ep_add(sv, fd, EPOLLIN | EPOLLRDHUP, c) == -1) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->request_id = d->request_id;
+	c->next = sv->conns;
+	if (sv->conns)
+		sv->conns->prev = c;
+	sv->conns = c;
+	sv->nconns++;
+	buf_clear(&sv->text);
+	if (d->status != 200) {
+		if (responder_logged(d->status))
+			logmsg("refused a request (%d): %s", d->status,
+			    d->req.error);
+		stream_reject(d->status, &d->req, &sv->cfg->stream,
+		    &sv->text);
+		goto finish;
+	}
+	if (d->status_page != STATUS_NONE) {
+		struct status_db db;
+		struct conn *o;
+
+		sv->stat.buffered = 0;
+		for (o = sv->conns; o != NULL; o = o->next)
+			sv->stat.buffered += (int64_t)o->pending.len;
+		follow_status(&sv->f, &db);
+		status_render(d->status_page, &sv->stat, &db, clock_ms(),
+		    &sv->text);
+		goto finish;
+	}
+	if (busy || low) {
+		stream_turn_away(&sv->cfg->stream, &d->req, sv->stopping ?
+		    "server stopping" : "server busy", &sv->text);
+		sv->stat.refused++;
+		goto finish;
+	}
+	rc = follow_ready(&sv->f) ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
+	    follow_store(&sv->f), &sv->text) : STORE_ERR;
+	if (rc < 0) {
+		buf_clear(&sv->text);
+		stream_turn_away(&sv->cfg->stream, &d->req,
+		    "database unavailable", &sv->text);
+		sv->stat.refused++;
+		goto finish;
+	}
+	if (rc == STREAM_DONE)
+		goto finish;
+	c->counted = 1;
+	sv->stat.opened++;
+	sv->stat.open++;
+	stream_clock(&c->s, clock_ms(), sv->cfg->heartbeat_s * 1000,
+	    (int64_t)1000 * config_lifetime(sv->cfg, (unsigned)random()));
+	conn_set(sv, c, c->s.cursor < sv->hub_cursor ? CONN_BEHIND : CONN_LIVE);
+	if (conn_send_text(sv, c) == 0 && c->state == CONN_BEHIND &&
+	    c->pending.len == 0)
+		conn_catch_up(sv, c);
+	return;
+finish:
+	if (conn_send_text(sv, c) == 0)
+		conn_finish(sv, c, -1);
+}
+

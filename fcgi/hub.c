@@ -1,0 +1,174 @@
+/* hub.c - the database as sse-fcgi follows it: one read per change,
+ * fanned out to every live stream (see sse-fcgi.h). */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "sse-fcgi.h"
+
+/* Say why the database cannot be read, at most once a minute. */
+void
+log_db(struct server *sv)
+{
+	int64_t t = clock_ms();
+
+	sv->stat.db_errors++;
+	if (sv->last_log == 0 || t - sv->last_log >= 60000) {
+		logmsg("%s", follow_errmsg(&sv->f));
+		sv->last_log = t;
+	}
+}
+
+static void
+hub_fan_out(struct server *sv)
+{
+	struct conn *c, *next;
+
+	for (c = sv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != CONN_LIVE)
+			continue;
+		if (c->pending.len > PENDING_MAX) {
+			/* A slow reader: let the table hold its backlog. */
+			conn_set(sv, c, CONN_BEHIND);
+			continue;
+		}
+		if (conn_grants(sv, c) == -1)
+			continue;
+		if (conn_take(sv, c, &sv->hub) == -1) {
+			conn_set(sv, c, CONN_BEHIND);
+			continue;
+		}
+		if (conn_send_text(sv, c) == 0)
+			conn_replay_spent(sv, c, &sv->hub);
+	}
+}
+
+/* Read what is new once and hand it to every LIVE stream. */
+static int
+hub_refresh(struct server *sv)
+{
+	int rc;
+
+	do {
+		rc = batch_load(&sv->hub, follow_store(&sv->f), sv->hub_cursor,
+		    sv->cfg->batch_rows, BATCH_BYTES);
+		if (rc != STORE_OK)
+			return rc;
+		/* Even without rows: last may have moved past deleted ones,
+		 * and the streams with it. */
+		hub_fan_out(sv);
+		sv->hub_cursor = sv->hub.last;
+	} while (sv->hub.full);
+	return STORE_OK;
+}
+
+/* End every open stream at an event boundary, for why (status_end). */
+void
+drop_all(struct server *sv, int why)
+{
+	struct conn *c, *next;
+
+	for (c = sv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (conn_streaming(c))
+			conn_finish(sv, c, why);
+	}
+}
+
+/* Before the streams on a replaced database end: each gets a reset to the
+ * new one's range, so its client does not resume into other rows. */
+static void
+tell_replaced(struct server *sv)
+{
+	struct conn *c, *next;
+	int64_t oldest, newest;
+
+	if (!follow_ready(&sv->f) || store_bounds(follow_store(&sv->f), &oldest, &newest) !=
+	    STORE_OK)
+		return;
+	for (c = sv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!conn_streaming(c) || !c->counted)
+			continue;
+		buf_clear(&sv->text);
+		stream_replaced(&c->s, oldest, newest, &sv->text);
+		conn_send_text(sv, c);
+	}
+}
+
+/* Arm the look timer for the schedule's next deadline. */
+void
+arm_look(struct server *sv)
+{
+	int64_t at = follow_deadline(&sv->f);
+	struct itimerspec its = { .it_value = { (time_t)(at / 1000),
+	    (long)(at % 1000) * 1000000L } };
+
+	timerfd_settime(sv->look_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* A PostgreSQL follow reconnected: poll its new socket. The old one was
+ * closed, which took it out of the epoll set. */
+void
+watch_sync(struct server *sv)
+{
+	int fd = follow_fd(&sv->f);
+
+	if (follow_generation(&sv->f) == sv->watch_gen)
+		return;
+	sv->watch_gen = follow_generation(&sv->f);
+	if (fd != -1 && ep_add(sv, fd, EPOLLIN, &tag_watch) == -1)
+		logmsg("cannot poll the database connection: %s; checking "
+		    "every %d ms", strerror(errno), sv->cfg->poll_ms);
+}
+
+/* Look at the database: a new file ends every stream (each client comes
+ * back and gets the reset a fresh stream_begin() decides); new rows go
+ * out; a failed read is tried again at the next look. */
+void
+hub_look(struct server *sv)
+{
+	int64_t v = 0;
+	int rc = follow_look(&sv->f, clock_ms(), &v);
+
+	if (rc == FOLLOW_REPLACED) {
+		if (sv->nconns > 0)
+			logmsg("database '%s' was replaced: ending %d streams",
+			    follow_name(&sv->f), sv->nconns);
+		tell_replaced(sv);
+		drop_all(sv, END_REPLACED);
+		if (follow_ready(&sv->f)) {
+			sv->hub_cursor = follow_newest(&sv->f);
+			sv->last_log = 0;
+		} else
+			log_db(sv);
+	} else if (rc < 0)
+		log_db(sv);
+	else if (rc == FOLLOW_CHANGED && hub_refresh(sv) == STORE_OK)
+		follow_saw(&sv->f, v);
+	watch_sync(sv);
+}
+
+/* The look timer or inotify fired: look if the schedule says so. */
+void
+on_look(struct server *sv, int woken)
+{
+	uint64_t n;
+	int64_t t = clock_ms();
+	int due = 0;
+
+	if (woken)
+		due = follow_wake(&sv->f, t);
+	else if (read(sv->look_fd, &n, sizeof(n)) == -1) {
+		/* EAGAIN: a spurious wake */
+	}
+	if (follow_due(&sv->f, t) || due)
+		hub_look(sv);
+	arm_look(sv);
+}
+

@@ -1,0 +1,111 @@
+/*
+ * sse-fcgi.h - what the files of sse-fcgi share: the server and its
+ * connections. server.c runs the epoll loop (accept, timers, signals,
+ * stop), conn.c a connection and its non-blocking FastCGI writer, hub.c
+ * the one read per change of the database and its fan-out, intake.c the
+ * request reading, listen.c the listening sockets.
+ */
+#ifndef SSE_FCGI_H
+#define SSE_FCGI_H
+
+#include <stdint.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "config.h"
+#include "follow.h"
+#include "intake.h"
+#include "status.h"
+#include "stream.h"
+
+/* Streams live at or above this descriptor; see intake.h. */
+#define HIGH_FD		1024
+/* Below HIGH_FD, streams may take descriptors up to here: the rest is the
+ * intake's (INTAKE_QUEUE being read, and the workers' own). */
+#define LOW_STREAM_MAX	(HIGH_FD - INTAKE_QUEUE - 32)
+/* Unsent bytes a stream may hold before it stops taking live rows and
+ * catches up from the table instead: bounds a slow reader's memory. */
+#define PENDING_MAX	(64 * 1024)
+/* How long a finished stream may take to drain before it is cut. */
+#define DRAIN_MS	10000
+#define TICK_MS		250	/* sweep: heartbeats and lifetimes */
+
+/*
+ * What a connection is doing; conn_set() moves it and sets the epoll
+ * interest to match, so the two cannot disagree:
+ *
+ *   LIVE      takes each row from the hub as it is read
+ *   BEHIND    reads the table itself, a batch each time its socket drains
+ *             (resuming, or a slow reader the hub left behind)
+ *   STALLED   BEHIND, but its last read failed (a lock): the next sweep
+ *             makes it BEHIND again instead of spinning on EPOLLOUT
+ *   DRAINING  the response is complete; closed once written or timed out
+ */
+enum conn_state { CONN_LIVE, CONN_BEHIND, CONN_STALLED, CONN_DRAINING };
+
+struct conn {
+	int		 fd;
+	int		 request_id;
+	enum conn_state	 state;
+	int		 out_armed;	/* EPOLLOUT registered */
+	int		 closed;	/* freed after this epoll batch */
+	int		 counted;	/* in status.open: a stream not yet ended */
+	struct stream	 s;
+	struct buf	 pending;	/* FastCGI records not yet written */
+	int64_t		 drain_until;	/* ms, while DRAINING */
+	struct conn	*prev, *next;
+};
+
+struct server {
+	const struct config *cfg;
+	int		 ep, listen_fd, timer_fd, look_fd, sig_fd;
+	int		 listening;	/* listen_fd is in the epoll set */
+	struct intake	 intake;
+	struct follow	 f;		/* the database */
+	struct batch	 hub, own;
+	int64_t		 hub_cursor;
+	int64_t		 next_sweep, last_log, last_accept_log;
+	unsigned	 watch_gen;	/* follow_generation() polled */
+	struct buf	 text;		/* scratch */
+	struct status	 stat;		/* the status page's counters */
+	struct conn	*conns;
+	struct conn	*graveyard;	/* closed, still named by pending events */
+	int		 nconns;
+	int		 stopping;
+};
+
+/* Tags for the non-stream descriptors in the epoll set (server.c). */
+extern char tag_listen, tag_timer, tag_look, tag_sig, tag_wake, tag_watch;
+
+/* server.c */
+void	logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	ep_add(struct server *sv, int fd, uint32_t events, void *ptr);
+void	sweep(struct server *sv, int64_t t);
+
+/* conn.c */
+void	conn_set(struct server *sv, struct conn *c, enum conn_state state);
+int	conn_streaming(const struct conn *c);
+void	conn_close(struct server *sv, struct conn *c);
+void	bury(struct server *sv);
+int	conn_flush(struct server *sv, struct conn *c);
+int	conn_send(struct server *sv, struct conn *c, const char *text,
+	    size_t len);
+void	conn_finish(struct server *sv, struct conn *c, int why);
+int	conn_send_text(struct server *sv, struct conn *c);
+int	conn_replay_spent(struct server *sv, struct conn *c,
+	    const struct batch *b);
+int	conn_grants(struct server *sv, struct conn *c);
+int	conn_take(struct server *sv, struct conn *c, const struct batch *b);
+int	conn_catch_up(struct server *sv, struct conn *c);
+void	conn_event(struct server *sv, struct conn *c, uint32_t ev);
+void	conn_start(struct server *sv, struct intake_done *d);
+
+/* hub.c */
+void	log_db(struct server *sv);
+void	hub_look(struct server *sv);
+void	drop_all(struct server *sv, int why);
+void	arm_look(struct server *sv);
+void	watch_sync(struct server *sv);
+void	on_look(struct server *sv, int woken);
+
+#endif
