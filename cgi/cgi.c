@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "cgi.h"
 #include "follow.h"
+#include "log.h"
 #include "responder.h"
 #include "status.h"
 #include "stream.h"
@@ -99,9 +100,8 @@ catch_up(struct loop *l)
 		    (rc = stream_read_grants(&l->s, follow_store(&l->f), t)) != STORE_OK) {
 			if (rc == STORE_BUSY)
 				return 0;	/* held; the next look retries */
-			fprintf(stderr, "sse.cgi: cannot read the grants of "
-			    "'%s' again: %s\n", l->s.req.user,
-			    follow_errmsg(&l->f));
+			logmsg("cannot read the grants of '%s' again: %s",
+			    l->s.req.user, follow_errmsg(&l->f));
 			return 1;
 		}
 		rc = batch_load(&l->b, follow_store(&l->f), l->s.cursor,
@@ -109,7 +109,7 @@ catch_up(struct loop *l)
 		if (rc == STORE_BUSY)
 			return 0;	/* a busy database never ends a stream */
 		if (rc != STORE_OK) {
-			fprintf(stderr, "sse.cgi: %s\n", follow_errmsg(&l->f));
+			logmsg("%s", follow_errmsg(&l->f));
 			return 1;
 		}
 		stream_take(&l->s, &l->b, &l->out);
@@ -133,8 +133,8 @@ look(struct loop *l, int force)
 		 * range, then the end brings the client back to it. */
 		int64_t oldest, newest;
 
-		fprintf(stderr, "sse.cgi: database '%s' was replaced: ending "
-		    "the stream\n", follow_name(&l->f));
+		logmsg("database '%s' was replaced: ending the stream",
+		    follow_name(&l->f));
 		if (follow_ready(&l->f) && store_bounds(follow_store(&l->f), &oldest, &newest) ==
 		    STORE_OK) {
 			stream_replaced(&l->s, oldest, newest, &l->out);
@@ -189,8 +189,8 @@ run(struct loop *l)
 	    (int64_t)config_lifetime(cfg, (unsigned)getpid() * 2654435761u) *
 	    1000);
 	if (follow_timer_only(&l->f))
-		fprintf(stderr, "sse.cgi: inotify unavailable: checking every "
-		    "%d ms\n", cfg->poll_ms);
+		logmsg("inotify unavailable: checking every %d ms",
+		    cfg->poll_ms);
 	/* The first look reads whatever the client has not seen. */
 	for (r = look(l, 1); r == 0 && !stopping; ) {
 		if (stream_expired(&l->s, clock_ms()))
@@ -225,8 +225,7 @@ cgi_serve(const struct config *cfg)
 	status = responder_read(&req, &page, environ, cfg->status_path,
 	    cfg->private_);
 	if (responder_logged(status))
-		fprintf(stderr, "sse.cgi: refused a request (%d): %s\n", status,
-		    req.error);
+		logmsg("refused a request (%d): %s", status, req.error);
 	if (status != 200) {
 		stream_reject(status, &req, &cfg->stream, &l.out);
 		flush_out(&l.out);
@@ -248,7 +247,7 @@ cgi_serve(const struct config *cfg)
 	if (rc == STORE_OK)
 		rc = stream_begin(&l.s, &req, &cfg->stream, follow_store(&l.f), &l.out);
 	if (rc < 0) {
-		fprintf(stderr, "sse.cgi: %s\n", follow_errmsg(&l.f));
+		logmsg("%s", follow_errmsg(&l.f));
 		stream_turn_away(&cfg->stream, &req, "database unavailable",
 		    &l.out);
 		flush_out(&l.out);

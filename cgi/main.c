@@ -1,4 +1,5 @@
-/* sse.cgi - Server-Sent Events from an SQLite table, as a CGI program. */
+/* sse.cgi - Server-Sent Events from an SQLite or PostgreSQL table, as a
+ * CGI program. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "cgi.h"
 #include "config.h"
+#include "log.h"
 
 int
 main(int argc, char **argv)
@@ -31,9 +33,10 @@ main(int argc, char **argv)
 		;
 	if (fd > 2)
 		close(fd);
+	log_name("sse.cgi");
 	config_defaults(&cfg);
 	if (config_from_env(&cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "sse.cgi: %s\n", err);
+		logmsg("%s", err);
 		printf("Status: 500 Internal Server Error\r\n"
 		    "Content-Type: text/plain\r\n\r\nbad configuration\n");
 		return 1;

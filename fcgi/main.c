@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 
 #include "config.h"
 #include "listen.h"
+#include "log.h"
 #include "server.h"
 
 static _Noreturn void
@@ -40,22 +40,6 @@ usage(int status)
 	exit(status);
 }
 
-static _Noreturn void
-die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static _Noreturn void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sse-fcgi: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 /* The socket a web server handed us on fd 0, if it is one. */
 static int
 inherited_socket(void)
@@ -65,7 +49,7 @@ inherited_socket(void)
 
 	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == -1 ||
 	    !listening)
-		die("fd 0 is not a listening socket: run me from a web server "
+		log_die(1, "fd 0 is not a listening socket: run me from a web server "
 		    "(mod_fcgid, lighttpd bin-path, spawn-fcgi) or use --listen");
 	return 0;
 }
@@ -102,9 +86,10 @@ main(int argc, char **argv)
 			return 1;
 	/* A client that left is EPIPE on write, not the end of every stream. */
 	signal(SIGPIPE, SIG_IGN);
+	log_name("sse-fcgi");
 	config_defaults(&cfg);
 	if (config_from_env(&cfg, err, sizeof(err)) == -1)
-		die("%s", err);
+		log_die(1, "%s", err);
 	/* The settings' flags come from config.c's table; these are ours. */
 	n = config_options(longopts, 32 - 3, O_FIRST);
 	longopts[n++] = (struct option){ "listen", required_argument, NULL, 'l' };
@@ -120,7 +105,7 @@ main(int argc, char **argv)
 		if ((name = config_option_setting(ch, O_FIRST)) == NULL)
 			usage(64);
 		if (config_set(&cfg, name, optarg, err, sizeof(err)) == -1)
-			die("%s", err);
+			log_die(1, "%s", err);
 	}
 	if (optind != argc)
 		usage(64);
@@ -128,6 +113,6 @@ main(int argc, char **argv)
 	if (listen_on == NULL)
 		fd = inherited_socket();
 	else if ((fd = listen_at(listen_on, err, sizeof(err))) == -1)
-		die("%s", err);
+		log_die(1, "%s", err);
 	return server_run(&cfg, fd);
 }

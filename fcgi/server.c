@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "log.h"
 #include "server.h"
 #include "sse-fcgi.h"
 
@@ -25,18 +25,6 @@
 char tag_listen, tag_timer, tag_look, tag_sig, tag_wake, tag_watch;
 
 static void resume_accept(struct server *);
-
-void
-logmsg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sse-fcgi: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 int
 ep_add(struct server *sv, int fd, uint32_t events, void *ptr)

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "follow.h"
 #include "intake.h"
+#include "log.h"
 #include "status.h"
 #include "stream.h"
 
@@ -78,7 +79,6 @@ struct server {
 extern char tag_listen, tag_timer, tag_look, tag_sig, tag_wake, tag_watch;
 
 /* server.c */
-void	logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	ep_add(struct server *sv, int fd, uint32_t events, void *ptr);
 void	sweep(struct server *sv, int64_t t);
 

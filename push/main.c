@@ -1,7 +1,6 @@
 /* sse-push - insert events that every SSE responder streams: the command
  * line; what it does is src/push.c. */
 #include <errno.h>
-#include <stdarg.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "push.h"
 #include "store.h"
 
@@ -65,22 +65,6 @@ usage(int status)
 	exit(status);
 }
 
-static _Noreturn void
-die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static _Noreturn void
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
 static int64_t
 parse_count(const char *s, const char *what)
 {
@@ -90,7 +74,7 @@ parse_count(const char *s, const char *what)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end != '\0' || v < 0)
-		die(PUSH_USAGE, "%s '%s' is not a whole number >= 0", what, s);
+		log_die(PUSH_USAGE, "%s '%s' is not a whole number >= 0", what, s);
 	return v;
 }
 
@@ -118,7 +102,7 @@ parse_duration(const char *s)
 		goto bad;
 	return v * mul;
 bad:
-	die(PUSH_USAGE, "duration '%s' is not like 90s, 15m, 12h or 7d", s);
+	log_die(PUSH_USAGE, "duration '%s' is not like 90s, 15m, 12h or 7d", s);
 }
 
 static void
@@ -180,7 +164,7 @@ parse_options(int argc, char **argv, struct options *o)
 	if (p->db == NULL && (p->db = getenv("SSE_DB")) == NULL)
 		p->db = SSE_DEFAULT_DB;
 	if (p->db[0] == '\0')
-		die(PUSH_USAGE, "database path is empty");
+		log_die(PUSH_USAGE, "database path is empty");
 }
 
 /*
@@ -234,13 +218,14 @@ main(int argc, char **argv)
 	struct options o;
 	char err[1024];
 
+	log_name(progname);
 	parse_options(argc, argv, &o);
 	o.push.mode = choose_mode(&o, argc - optind, argv + optind);
 	status = push_run(&o.push, &io, err, sizeof(err));
 	if (err[0] != '\0')
-		fprintf(stderr, "%s: %s\n", progname, err);
+		logmsg("%s", err);
 	if (fflush(stdout) == EOF)
-		die(PUSH_IOERR, "cannot write standard output: %s",
+		log_die(PUSH_IOERR, "cannot write standard output: %s",
 		    strerror(errno));
 	return status;
 }
