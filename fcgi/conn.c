@@ -264,6 +264,12 @@ conn_event(struct server *sv, struct conn *c, uint32_t ev)
 		conn_catch_up(sv, c);
 }
 
+static void
+conn_on_event(struct server *sv, struct handler *h, uint32_t events)
+{
+	conn_event(sv, (struct conn *)h, events);
+}
+
 /* A request the intake parsed: answer it, and keep it if it streams. */
 void
 conn_start(struct server *sv, struct intake_done *d)
@@ -295,6 +301,7 @@ conn_start(struct server *sv, struct intake_done *d)
 		close(fd);
 		return;
 	}
+	c->h.on_event = conn_on_event;
 	c->fd = fd;
 	c->request_id = d->request_id;
 	c->next = sv->conns;

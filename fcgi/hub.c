@@ -122,7 +122,7 @@ watch_sync(struct server *sv)
 	if (follow_generation(&sv->f) == sv->watch_gen)
 		return;
 	sv->watch_gen = follow_generation(&sv->f);
-	if (fd != -1 && ep_add(sv, fd, EPOLLIN, &tag_watch) == -1)
+	if (fd != -1 && ep_add(sv, fd, EPOLLIN, &h_watch) == -1)
 		logmsg("cannot poll the database connection: %s; checking "
 		    "every %d ms", strerror(errno), sv->cfg->poll_ms);
 }

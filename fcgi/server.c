@@ -21,9 +21,6 @@
 #include "server.h"
 #include "sse-fcgi.h"
 
-/* Tags for the non-stream descriptors in the epoll set. */
-char tag_listen, tag_timer, tag_look, tag_sig, tag_wake, tag_watch;
-
 static void resume_accept(struct server *);
 
 int
@@ -91,7 +88,7 @@ resume_accept(struct server *sv)
 {
 	if (sv->listening || !intake_has_room(&sv->intake))
 		return;
-	if (ep_add(sv, sv->listen_fd, EPOLLIN, &tag_listen) == 0)
+	if (ep_add(sv, sv->listen_fd, EPOLLIN, &h_listen) == 0)
 		sv->listening = 1;
 }
 
@@ -192,26 +189,52 @@ on_signal(struct server *sv)
 		sweep(sv, clock_ms());
 }
 
+/* The handlers of the server's own descriptors. */
 static void
-dispatch(struct server *sv, struct epoll_event *e)
+listen_event(struct server *sv, struct handler *h, uint32_t events)
 {
-	void *p = e->data.ptr;
-
-	if (p == &tag_listen)
-		accept_all(sv);
-	else if (p == &tag_wake)
-		collect(sv);
-	else if (p == &tag_timer)
-		tick(sv);
-	else if (p == &tag_sig)
-		on_signal(sv);
-	else if (p == &tag_watch)
-		on_look(sv, 1);
-	else if (p == &tag_look)
-		on_look(sv, 0);
-	else
-		conn_event(sv, p, e->events);
+	(void)h, (void)events;
+	accept_all(sv);
 }
+
+static void
+wake_event(struct server *sv, struct handler *h, uint32_t events)
+{
+	(void)h, (void)events;
+	collect(sv);
+}
+
+static void
+timer_event(struct server *sv, struct handler *h, uint32_t events)
+{
+	(void)h, (void)events;
+	tick(sv);
+}
+
+static void
+signal_event(struct server *sv, struct handler *h, uint32_t events)
+{
+	(void)h, (void)events;
+	on_signal(sv);
+}
+
+static void
+watch_event(struct server *sv, struct handler *h, uint32_t events)
+{
+	(void)h, (void)events;
+	on_look(sv, 1);
+}
+
+static void
+look_event(struct server *sv, struct handler *h, uint32_t events)
+{
+	(void)h, (void)events;
+	on_look(sv, 0);
+}
+
+struct handler h_listen = { listen_event }, h_wake = { wake_event },
+    h_timer = { timer_event }, h_sig = { signal_event },
+    h_watch = { watch_event }, h_look = { look_event };
 
 static int
 setup(struct server *sv)
@@ -241,11 +264,11 @@ setup(struct server *sv)
 		return -1;
 	fcntl(sv->listen_fd, F_SETFL, fcntl(sv->listen_fd, F_GETFL) |
 	    O_NONBLOCK);
-	if (ep_add(sv, sv->listen_fd, EPOLLIN, &tag_listen) == -1 ||
-	    ep_add(sv, sv->timer_fd, EPOLLIN, &tag_timer) == -1 ||
-	    ep_add(sv, sv->look_fd, EPOLLIN, &tag_look) == -1 ||
-	    ep_add(sv, sv->sig_fd, EPOLLIN, &tag_sig) == -1 ||
-	    ep_add(sv, sv->intake.wake_fd, EPOLLIN, &tag_wake) == -1)
+	if (ep_add(sv, sv->listen_fd, EPOLLIN, &h_listen) == -1 ||
+	    ep_add(sv, sv->timer_fd, EPOLLIN, &h_timer) == -1 ||
+	    ep_add(sv, sv->look_fd, EPOLLIN, &h_look) == -1 ||
+	    ep_add(sv, sv->sig_fd, EPOLLIN, &h_sig) == -1 ||
+	    ep_add(sv, sv->intake.wake_fd, EPOLLIN, &h_wake) == -1)
 		return -1;
 	sv->listening = 1;
 	/* The watch first, then the database (follow.h). */
@@ -291,8 +314,11 @@ server_run(const struct config *cfg, int listen_fd)
 			status = 1;
 			break;
 		}
-		for (i = 0; i < n; i++)
-			dispatch(&sv, &ev[i]);
+		for (i = 0; i < n; i++) {
+			struct handler *h = ev[i].data.ptr;
+
+			h->on_event(&sv, h, ev[i].events);
+		}
 		if (sv.stopping)
 			sweep(&sv, clock_ms());
 		bury(&sv);

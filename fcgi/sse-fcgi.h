@@ -44,7 +44,16 @@
  */
 enum conn_state { CONN_LIVE, CONN_BEHIND, CONN_STALLED, CONN_DRAINING };
 
+struct server;
+
+/* What epoll's data.ptr points at: the function for its events. */
+struct handler {
+	void	(*on_event)(struct server *sv, struct handler *h,
+		    uint32_t events);
+};
+
 struct conn {
+	struct handler	 h;		/* first: epoll names the conn by it */
 	int		 fd;
 	int		 request_id;
 	enum conn_state	 state;
@@ -75,8 +84,9 @@ struct server {
 	int		 stopping;
 };
 
-/* Tags for the non-stream descriptors in the epoll set (server.c). */
-extern char tag_listen, tag_timer, tag_look, tag_sig, tag_wake, tag_watch;
+/* Every descriptor in the epoll set names its handler: a conn's is its
+ * first member, the others' are server.c's. */
+extern struct handler h_listen, h_timer, h_look, h_sig, h_wake, h_watch;
 
 /* server.c */
 int	ep_add(struct server *sv, int fd, uint32_t events, void *ptr);
