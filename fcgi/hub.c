@@ -154,21 +154,34 @@ hub_look(struct server *sv)
 	watch_sync(sv);
 }
 
-/* The look timer or inotify fired: look if the schedule says so. */
-void
-on_look(struct server *sv, int woken)
+/* Look if the schedule says so, then arm the timer for the next look. */
+static void
+look_if_due(struct server *sv, int64_t t, int woken)
 {
-	uint64_t n;
-	int64_t t = clock_ms();
-	int due = 0;
-
-	if (woken)
-		due = follow_wake(&sv->f, t);
-	else if (read(sv->look_fd, &n, sizeof(n)) == -1) {
-		/* EAGAIN: a spurious wake */
-	}
-	if (follow_due(&sv->f, t) || due)
+	if (follow_due(&sv->f, t) || woken)
 		hub_look(sv);
 	arm_look(sv);
 }
 
+/* The look timer fired. */
+void
+on_look(struct server *sv, struct handler *h, uint32_t events)
+{
+	uint64_t n;
+
+	(void)h, (void)events;
+	if (read(sv->look_fd, &n, sizeof(n)) == -1) {
+		/* EAGAIN: a spurious wake */
+	}
+	look_if_due(sv, clock_ms(), 0);
+}
+
+/* inotify (or the PostgreSQL socket) woke us. */
+void
+on_wake(struct server *sv, struct handler *h, uint32_t events)
+{
+	int64_t t = clock_ms();
+
+	(void)h, (void)events;
+	look_if_due(sv, t, follow_wake(&sv->f, t));
+}

@@ -57,8 +57,9 @@ sweep(struct server *sv, int64_t t)
 }
 
 static void
-tick(struct server *sv)
+tick(struct server *sv, struct handler *h, uint32_t events)
 {
+	(void)h, (void)events;
 	uint64_t n;
 	int64_t t = clock_ms();
 
@@ -93,8 +94,9 @@ resume_accept(struct server *sv)
 }
 
 static void
-accept_all(struct server *sv)
+accept_all(struct server *sv, struct handler *h, uint32_t events)
 {
+	(void)h, (void)events;
 	int fd;
 
 	while (intake_has_room(&sv->intake)) {
@@ -133,8 +135,9 @@ accept_all(struct server *sv)
 }
 
 static void
-collect(struct server *sv)
+collect(struct server *sv, struct handler *h, uint32_t events)
 {
+	(void)h, (void)events;
 	struct intake_done *d, *next;
 
 	for (d = intake_collect(&sv->intake); d != NULL; d = next) {
@@ -167,8 +170,9 @@ stop(struct server *sv, int64_t spread_ms, unsigned signo)
 }
 
 static void
-on_signal(struct server *sv)
+on_signal(struct server *sv, struct handler *h, uint32_t events)
 {
+	(void)h, (void)events;
 	struct signalfd_siginfo si;
 
 	while (read(sv->sig_fd, &si, sizeof(si)) == sizeof(si)) {
@@ -189,52 +193,9 @@ on_signal(struct server *sv)
 		sweep(sv, clock_ms());
 }
 
-/* The handlers of the server's own descriptors. */
-static void
-listen_event(struct server *sv, struct handler *h, uint32_t events)
-{
-	(void)h, (void)events;
-	accept_all(sv);
-}
-
-static void
-wake_event(struct server *sv, struct handler *h, uint32_t events)
-{
-	(void)h, (void)events;
-	collect(sv);
-}
-
-static void
-timer_event(struct server *sv, struct handler *h, uint32_t events)
-{
-	(void)h, (void)events;
-	tick(sv);
-}
-
-static void
-signal_event(struct server *sv, struct handler *h, uint32_t events)
-{
-	(void)h, (void)events;
-	on_signal(sv);
-}
-
-static void
-watch_event(struct server *sv, struct handler *h, uint32_t events)
-{
-	(void)h, (void)events;
-	on_look(sv, 1);
-}
-
-static void
-look_event(struct server *sv, struct handler *h, uint32_t events)
-{
-	(void)h, (void)events;
-	on_look(sv, 0);
-}
-
-struct handler h_listen = { listen_event }, h_wake = { wake_event },
-    h_timer = { timer_event }, h_sig = { signal_event },
-    h_watch = { watch_event }, h_look = { look_event };
+struct handler h_listen = { accept_all }, h_wake = { collect },
+    h_timer = { tick }, h_sig = { on_signal }, h_watch = { on_wake },
+    h_look = { on_look };
 
 static int
 setup(struct server *sv)

@@ -116,6 +116,8 @@ void	hub_look(struct server *sv);
 void	drop_all(struct server *sv, int why);
 void	arm_look(struct server *sv);
 void	watch_sync(struct server *sv);
-void	on_look(struct server *sv, int woken);
+/* The handlers of the look timer and of the database's descriptor. */
+void	on_look(struct server *sv, struct handler *h, uint32_t events);
+void	on_wake(struct server *sv, struct handler *h, uint32_t events);
 
 #endif
