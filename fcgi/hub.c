@@ -185,3 +185,5 @@ on_wake(struct server *sv, struct handler *h, uint32_t events)
 	(void)h, (void)events;
 	look_if_due(sv, t, follow_wake(&sv->f, t));
 }
+
+struct handler h_watch = { on_wake }, h_look = { on_look };

@@ -17,21 +17,15 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "responder.h"
 #include "log.h"
 #include "server.h"
 #include "sse-fcgi.h"
 
 static void resume_accept(struct server *);
+static struct handler h_listen, h_wake, h_timer, h_sig;
 
-int
-ep_add(struct server *sv, int fd, uint32_t events, void *ptr)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = ptr };
-
-	return epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev);
-}
-
-void
+static void
 sweep(struct server *sv, int64_t t)
 {
 	struct conn *c, *next;
@@ -135,6 +129,104 @@ accept_all(struct server *sv, struct handler *h, uint32_t events)
 }
 
 static void
+conn_on_event(struct server *sv, struct handler *h, uint32_t events)
+{
+	conn_event(sv, (struct conn *)h, events);
+}
+
+/* A request the intake parsed: answer it, and keep it if it streams. */
+static void
+conn_start(struct server *sv, struct intake_done *d)
+{
+	struct conn *c;
+	int fd = d->fd, hi, rc, low = 0;
+	/* Before any query: a client turned away costs no database work. */
+	int busy = sv->stopping || sv->nconns >= sv->cfg->max_streams;
+
+	/* Keep low descriptors for libfcgi's intake (see intake.h). With
+	 * none >= HIGH_FD free (a low RLIMIT_NOFILE), a stream stays low
+	 * only while the intake keeps room below HIGH_FD; past that it is
+	 * refused (accept_all() never hands libfcgi one above). */
+	if (fd < HIGH_FD) {
+		if ((hi = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD)) >= 0) {
+			close(fd);
+			fd = hi;
+		} else
+			low = fd >= LOW_STREAM_MAX;
+	}
+	/* Try the database again before this conn is on the list: a look
+	 * that finds a new file ends every stream on it. */
+	if (!follow_ready(&sv->f) && d->status == 200 && !busy && !low)
+		hub_look(sv);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    ep_add(sv, fd, EPOLLIN | EPOLLRDHUP, c) == -1) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->h.on_event = conn_on_event;
+	c->fd = fd;
+	c->request_id = d->request_id;
+	c->next = sv->conns;
+	if (sv->conns)
+		sv->conns->prev = c;
+	sv->conns = c;
+	sv->nconns++;
+	buf_clear(&sv->text);
+	if (d->status != 200) {
+		if (responder_logged(d->status))
+			logmsg("refused a request (%d): %s", d->status,
+			    d->req.error);
+		stream_reject(d->status, &d->req, &sv->cfg->stream,
+		    &sv->text);
+		goto finish;
+	}
+	if (d->status_page != STATUS_NONE) {
+		struct status_db db;
+		struct conn *o;
+
+		sv->stat.buffered = 0;
+		for (o = sv->conns; o != NULL; o = o->next)
+			sv->stat.buffered += (int64_t)o->pending.len;
+		follow_status(&sv->f, &db);
+		status_render(d->status_page, &sv->stat, &db, clock_ms(),
+		    &sv->text);
+		goto finish;
+	}
+	if (busy || low) {
+		stream_turn_away(&sv->cfg->stream, &d->req, sv->stopping ?
+		    "server stopping" : "server busy", &sv->text);
+		sv->stat.refused++;
+		goto finish;
+	}
+	rc = follow_ready(&sv->f) ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
+	    follow_store(&sv->f), &sv->text) : STORE_ERR;
+	if (rc < 0) {
+		buf_clear(&sv->text);
+		stream_turn_away(&sv->cfg->stream, &d->req,
+		    "database unavailable", &sv->text);
+		sv->stat.refused++;
+		goto finish;
+	}
+	if (rc == STREAM_DONE)
+		goto finish;
+	c->counted = 1;
+	sv->stat.opened++;
+	sv->stat.open++;
+	stream_clock(&c->s, clock_ms(), sv->cfg->heartbeat_s * 1000,
+	    (int64_t)1000 * config_lifetime(sv->cfg, (unsigned)random()));
+	conn_set(sv, c, c->s.cursor < sv->hub_cursor ? CONN_BEHIND : CONN_LIVE);
+	if (conn_send_text(sv, c) == 0 && c->state == CONN_BEHIND &&
+	    c->pending.len == 0)
+		conn_catch_up(sv, c);
+	return;
+finish:
+	if (conn_send_text(sv, c) == 0)
+		conn_finish(sv, c, -1);
+}
+
+static void
 collect(struct server *sv, struct handler *h, uint32_t events)
 {
 	(void)h, (void)events;
@@ -193,9 +285,8 @@ on_signal(struct server *sv, struct handler *h, uint32_t events)
 		sweep(sv, clock_ms());
 }
 
-struct handler h_listen = { accept_all }, h_wake = { collect },
-    h_timer = { tick }, h_sig = { on_signal }, h_watch = { on_wake },
-    h_look = { on_look };
+static struct handler h_listen = { accept_all }, h_wake = { collect },
+    h_timer = { tick }, h_sig = { on_signal };
 
 static int
 setup(struct server *sv)

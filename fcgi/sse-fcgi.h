@@ -1,14 +1,16 @@
 /*
  * sse-fcgi.h - what the files of sse-fcgi share: the server and its
- * connections. server.c runs the epoll loop (accept, timers, signals,
- * stop), conn.c a connection and its non-blocking FastCGI writer, hub.c
- * the one read per change of the database and its fan-out, intake.c the
- * request reading, listen.c the listening sockets.
+ * connections, in three floors: server.c runs the epoll loop (accept, a
+ * request into a stream, timers, signals, stop) over hub.c, the one read
+ * per change of the database and its fan-out, over conn.c, a connection
+ * and its non-blocking FastCGI writer. intake.c reads the requests,
+ * listen.c makes the listening socket.
  */
 #ifndef SSE_FCGI_H
 #define SSE_FCGI_H
 
 #include <stdint.h>
+#include <sys/epoll.h>
 
 #include "batch.h"
 #include "buf.h"
@@ -85,12 +87,16 @@ struct server {
 };
 
 /* Every descriptor in the epoll set names its handler: a conn's is its
- * first member, the others' are server.c's. */
-extern struct handler h_listen, h_timer, h_look, h_sig, h_wake, h_watch;
+ * first member; the look timer's and the database's are hub.c's. */
+extern struct handler h_look, h_watch;
 
-/* server.c */
-int	ep_add(struct server *sv, int fd, uint32_t events, void *ptr);
-void	sweep(struct server *sv, int64_t t);
+static inline int
+ep_add(struct server *sv, int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	return epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev);
+}
 
 /* conn.c */
 void	conn_set(struct server *sv, struct conn *c, enum conn_state state);
@@ -108,7 +114,6 @@ int	conn_grants(struct server *sv, struct conn *c);
 int	conn_take(struct server *sv, struct conn *c, const struct batch *b);
 int	conn_catch_up(struct server *sv, struct conn *c);
 void	conn_event(struct server *sv, struct conn *c, uint32_t ev);
-void	conn_start(struct server *sv, struct intake_done *d);
 
 /* hub.c */
 void	log_db(struct server *sv);
