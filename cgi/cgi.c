@@ -83,42 +83,37 @@ send_out(struct loop *l, int64_t now)
 	return flush_out(&l->out);
 }
 
-/* Send every row after the cursor: 0 to go on, 1 if the stream must end
- * (replay spent, or the database failed), -1 when the client is gone. */
+/* Send every row after the cursor (responder_catch_up(), as sse-fcgi
+ * does it): 0 to go on, 1 if the stream must end (replay spent, grants or
+ * rows unreadable), -1 when the client is gone. A busy database never
+ * ends a stream: the next look tries again. */
 static int
 catch_up(struct loop *l)
 {
-	int64_t t;
-	int rc;
+	enum responder_catch_up r;
+	int n;
 
 	do {
-		/* Grants read again once per heartbeat interval, between
-		 * batches too (a long catch-up): a revoked one stops delivery
-		 * on an open stream; a failed read ends it (fail closed). */
-		t = clock_ms();
-		if (stream_grants_due(&l->s, t) &&
-		    (rc = stream_read_grants(&l->s, follow_store(&l->f), t)) != STORE_OK) {
-			if (rc == STORE_BUSY)
-				return 0;	/* held; the next look retries */
+		r = responder_catch_up(&l->s, &l->b, follow_store(&l->f),
+		    &l->cfg->stream, l->cfg->batch_rows, clock_ms(), &l->out,
+		    &n);
+		switch (r) {
+		case CATCH_UP_HELD:
+			return 0;
+		case CATCH_UP_GRANTS:
 			logmsg("cannot read the grants of '%s' again: %s",
 			    l->s.req.user, follow_errmsg(&l->f));
 			return 1;
-		}
-		rc = batch_load(&l->b, follow_store(&l->f), l->s.cursor,
-		    l->cfg->batch_rows, BATCH_BYTES);
-		if (rc == STORE_BUSY)
-			return 0;	/* a busy database never ends a stream */
-		if (rc != STORE_OK) {
+		case CATCH_UP_FAILED:
 			logmsg("%s", follow_errmsg(&l->f));
 			return 1;
+		default:
+			break;
 		}
-		stream_take(&l->s, &l->b, &l->out);
 		if (send_out(l, clock_ms()) == -1)
 			return -1;
-		if (l->b.full && stream_replay_spent(&l->s, &l->cfg->stream))
-			return 1;
-	} while (l->b.full && !stopping);
-	return 0;
+	} while (r == CATCH_UP_MORE && !stopping);
+	return r == CATCH_UP_SPENT;
 }
 
 /* Look at the database and send what is new: same returns as catch_up(). */
@@ -135,8 +130,7 @@ look(struct loop *l, int force)
 
 		logmsg("database '%s' was replaced: ending the stream",
 		    follow_name(&l->f));
-		if (follow_ready(&l->f) && store_bounds(follow_store(&l->f), &oldest, &newest) ==
-		    STORE_OK) {
+		if (responder_new_range(&l->f, &oldest, &newest)) {
 			stream_replaced(&l->s, oldest, newest, &l->out);
 			send_out(l, clock_ms());
 		}

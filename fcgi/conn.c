@@ -180,22 +180,21 @@ conn_replay_spent(struct server *sv, struct conn *c, const struct batch *b)
 }
 
 /* Before a private stream takes rows: its grants, read again once per
- * heartbeat interval. Never delivers on grants that may have been revoked:
- * a busy database holds the stream (STALLED: the sweep retries, and its
- * rows are then read from the table), any other failure ends it. -1 if the
- * stream may take no rows now. */
+ * heartbeat interval (responder_grants()). A busy database holds the
+ * stream (STALLED: the sweep retries, and its rows are then read from the
+ * table); any other failure, an unreadable database included, ends it.
+ * -1 if the stream may take no rows now. */
 int
 conn_grants(struct server *sv, struct conn *c)
 {
 	int64_t t = clock_ms();
-	int rc;
+	enum responder_grants g = follow_ready(&sv->f) ?
+	    responder_grants(&c->s, follow_store(&sv->f), t) :
+	    stream_grants_due(&c->s, t) ? GRANTS_FAILED : GRANTS_OK;
 
-	if (!stream_grants_due(&c->s, t))
+	if (g == GRANTS_OK)
 		return 0;
-	rc = follow_ready(&sv->f) ? stream_read_grants(&c->s, follow_store(&sv->f), t) : STORE_ERR;
-	if (rc == STORE_OK)
-		return 0;
-	if (rc == STORE_BUSY) {
+	if (g == GRANTS_HELD) {
 		conn_set(sv, c, CONN_STALLED);
 		return -1;
 	}
@@ -205,40 +204,61 @@ conn_grants(struct server *sv, struct conn *c)
 	return -1;
 }
 
+/* Count what a stream took into sv->text: n events, and the rows it
+ * replayed since it had replayed rows before. */
+static void
+count_take(struct server *sv, const struct conn *c, int n, int64_t before)
+{
+	sv->stat.events += n;
+	sv->stat.bytes += (int64_t)sv->text.len;
+	sv->stat.replayed += c->s.replayed - before;
+}
+
 /* The frames of b this stream wants into sv->text, counted. */
 int
 conn_take(struct server *sv, struct conn *c, const struct batch *b)
 {
-	int64_t replayed = c->s.replayed;
+	int64_t before = c->s.replayed;
 	int n;
 
 	buf_clear(&sv->text);
-	if ((n = stream_take(&c->s, b, &sv->text)) < 0)
-		return n;
-	sv->stat.events += n;
-	sv->stat.bytes += (int64_t)sv->text.len;
-	sv->stat.replayed += c->s.replayed - replayed;
+	if ((n = stream_take(&c->s, b, &sv->text)) >= 0)
+		count_take(sv, c, n, before);
 	return n;
 }
 
-/* One catch-up read for a BEHIND stream. -1 if the conn ended. */
+/* One catch-up read for a BEHIND stream (responder_catch_up(), as sse.cgi
+ * does it); a read that fails leaves it STALLED for the sweep to retry.
+ * -1 if the conn ended. */
 int
 conn_catch_up(struct server *sv, struct conn *c)
 {
-	int rc;
+	int64_t before = c->s.replayed;
+	enum responder_catch_up r;
+	int n;
 
 	if (conn_grants(sv, c) == -1)
 		return -1;
-	rc = follow_ready(&sv->f) ? batch_load(&sv->own, follow_store(&sv->f), c->s.cursor,
-	    sv->cfg->batch_rows, BATCH_BYTES) : STORE_ERR;
-	if (rc != STORE_OK) {
-		conn_set(sv, c, CONN_STALLED);	/* the sweep retries */
+	if (!follow_ready(&sv->f)) {
+		conn_set(sv, c, CONN_STALLED);
 		return 0;
 	}
-	conn_take(sv, c, &sv->own);
-	if (conn_send_text(sv, c) == -1 || conn_replay_spent(sv, c, &sv->own))
+	buf_clear(&sv->text);
+	r = responder_catch_up(&c->s, &sv->own, follow_store(&sv->f),
+	    &sv->cfg->stream, sv->cfg->batch_rows, clock_ms(), &sv->text, &n);
+	if (r == CATCH_UP_HELD || r == CATCH_UP_FAILED || r == CATCH_UP_GRANTS) {
+		/* GRANTS cannot come: conn_grants() just read them. */
+		conn_set(sv, c, CONN_STALLED);
+		return 0;
+	}
+	count_take(sv, c, n, before);
+	if (conn_send_text(sv, c) == -1)
 		return -1;
-	if (!sv->own.full && c->s.cursor >= sv->hub_cursor)
+	if (r == CATCH_UP_SPENT) {
+		conn_finish(sv, c, END_REPLAY);
+		return -1;
+	}
+	if (r == CATCH_UP_DONE && c->s.cursor >= sv->hub_cursor)
 		conn_set(sv, c, CONN_LIVE);
 	return conn_flush(sv, c) == -1 ? (conn_close(sv, c), -1) : 0;
 }

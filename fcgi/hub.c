@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "responder.h"
 #include "sse-fcgi.h"
 
 /* Say why the database cannot be read, at most once a minute. */
@@ -88,8 +89,7 @@ tell_replaced(struct server *sv)
 	struct conn *c, *next;
 	int64_t oldest, newest;
 
-	if (!follow_ready(&sv->f) || store_bounds(follow_store(&sv->f), &oldest, &newest) !=
-	    STORE_OK)
+	if (!responder_new_range(&sv->f, &oldest, &newest))
 		return;
 	for (c = sv->conns; c != NULL; c = next) {
 		next = c->next;

@@ -38,3 +38,44 @@ responder_logged(int status)
 {
 	return status == 401 || status == 403 || status == 500;
 }
+
+enum responder_grants
+responder_grants(struct stream *s, struct store *st, int64_t now)
+{
+	int rc;
+
+	if (!stream_grants_due(s, now))
+		return GRANTS_OK;
+	if ((rc = stream_read_grants(s, st, now)) == STORE_OK)
+		return GRANTS_OK;
+	return rc == STORE_BUSY ? GRANTS_HELD : GRANTS_FAILED;
+}
+
+enum responder_catch_up
+responder_catch_up(struct stream *s, struct batch *b, struct store *st,
+    const struct stream_cfg *cfg, int rows, int64_t now, struct buf *out,
+    int *events)
+{
+	int rc;
+
+	*events = 0;
+	switch (responder_grants(s, st, now)) {
+	case GRANTS_HELD:	return CATCH_UP_HELD;
+	case GRANTS_FAILED:	return CATCH_UP_GRANTS;
+	case GRANTS_OK:		break;
+	}
+	if ((rc = batch_load(b, st, s->cursor, rows, BATCH_BYTES)) != STORE_OK)
+		return rc == STORE_BUSY ? CATCH_UP_HELD : CATCH_UP_FAILED;
+	if ((*events = stream_take(s, b, out)) < 0)
+		*events = 0;
+	if (!b->full)
+		return CATCH_UP_DONE;
+	return stream_replay_spent(s, cfg) ? CATCH_UP_SPENT : CATCH_UP_MORE;
+}
+
+int
+responder_new_range(struct follow *f, int64_t *oldest, int64_t *newest)
+{
+	return follow_ready(f) && store_bounds(follow_store(f), oldest,
+	    newest) == STORE_OK;
+}

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "sse.h"
 #include "sseparse.h"
+#include "responder.h"
 #include "stream.h"
 #include "suites.h"
 
@@ -754,6 +755,56 @@ START_TEST(test_cors_long_origin)
 }
 END_TEST
 
+/* The catch-up both responders run: batch by batch to the end, the
+ * replay limit, and a private stream held to its grants. */
+START_TEST(test_responder_catch_up)
+{
+	struct stream s;
+	int n, total = 0;
+
+	add(5);
+	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
+	buf_clear(&out);
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 2, 0,
+	    &out, &n), CATCH_UP_MORE);
+	total += n;
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 2, 0,
+	    &out, &n), CATCH_UP_MORE);
+	total += n;
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 2, 0,
+	    &out, &n), CATCH_UP_DONE);
+	total += n;
+	ck_assert_int_eq(total, 5);
+	ck_assert_int_eq(s.cursor, 5);
+	stream_release(&s);
+
+	/* Four rows may be replayed: the second full batch of two spends it. */
+	cfg.stream.max_replay = 4;
+	ck_assert_int_eq(begin(&s, "", "0"), STREAM_OPEN);
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 2, 0,
+	    &out, &n), CATCH_UP_MORE);
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 2, 0,
+	    &out, &n), CATCH_UP_SPENT);
+	stream_release(&s);
+	cfg.stream.max_replay = 0;
+
+	/* Grants that cannot be read end a private stream before any row. */
+	private_begin(&s, 1, "alice");
+	stream_clock(&s, 0, 15000, 0);
+	sql("ALTER TABLE grants RENAME TO grants_away");
+	buf_clear(&out);
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 2, 15000,
+	    &out, &n), CATCH_UP_GRANTS);
+	ck_assert_int_eq(n, 0);
+	ck_assert_uint_eq(out.len, 0);
+	ck_assert_int_eq(responder_grants(&s, &rd, 15000), GRANTS_FAILED);
+	sql("ALTER TABLE grants_away RENAME TO grants");
+	ck_assert_int_eq(responder_grants(&s, &rd, 15000), GRANTS_OK);
+	ck_assert_int_eq(responder_grants(&s, &rd, 15001), GRANTS_OK);
+	stream_release(&s);
+}
+END_TEST
+
 Suite *
 stream_suite(void)
 {
@@ -780,6 +831,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_many_grants);
 	tcase_add_test(tc, test_group_namespace);
 	tcase_add_test(tc, test_grants_reread);
+	tcase_add_test(tc, test_responder_catch_up);
 	tcase_add_test(tc, test_replay_counts_rows_read);
 	tcase_add_test(tc, test_unauthorized_answer);
 	tcase_add_test(tc, test_reject_and_turn_away);
