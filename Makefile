@@ -50,7 +50,7 @@ PG_SRC     =
 PQ_LIBS    =
 endif
 CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
-             src/push.c src/responder.c src/log.c \
+             src/push.c src/responder.c src/log.c src/conn_state.c \
              src/store_sqlite.c \
              src/cors.c \
              src/jsonl.c src/ingest.c \

@@ -13,20 +13,25 @@
 #include "responder.h"
 #include "sse-fcgi.h"
 
-/* Move c to state and make its epoll interest match: EPOLLOUT while it has
- * output waiting, or while BEHIND (a drained socket is its cue to read). */
-void
-conn_set(struct server *sv, struct conn *c, enum conn_state state)
+/* Make c's epoll interest what its state and output ask for. */
+static void
+conn_arm(struct server *sv, struct conn *c)
 {
-	int want_out = c->pending.len > 0 || state == CONN_BEHIND;
+	int want_out = conn_wants_out(c->state, c->pending.len);
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP |
 	    (want_out ? EPOLLOUT : 0), .data.ptr = c };
 
-	c->state = state;
 	if (c->out_armed == want_out)
 		return;
 	c->out_armed = want_out;
 	epoll_ctl(sv->ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+void
+conn_move(struct server *sv, struct conn *c, enum conn_input in)
+{
+	c->state = conn_next(c->state, in);
+	conn_arm(sv, c);
 }
 
 int
@@ -90,7 +95,7 @@ conn_flush(struct server *sv, struct conn *c)
 	}
 	if (c->pending.len == 0 && c->pending.cap > 4096)
 		buf_release(&c->pending);	/* idle streams hold no buffer */
-	conn_set(sv, c, c->state);
+	conn_arm(sv, c);
 	return 0;
 }
 
@@ -127,7 +132,7 @@ conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
 		} else
 			buf_append(&c->pending, text + (n - (ssize_t)sizeof(h)),
 			    len - ((size_t)n - sizeof(h)));
-		conn_set(sv, c, c->state);
+		conn_arm(sv, c);
 		return 0;
 	}
 	if (fcgirec_stdout(&c->pending, c->request_id, text, len) == -1)
@@ -149,7 +154,7 @@ conn_finish(struct server *sv, struct conn *c, int why)
 		sv->stat.open--;
 		c->counted = 0;
 	}
-	conn_set(sv, c, CONN_DRAINING);
+	conn_move(sv, c, CONN_FINISH);
 	c->drain_until = clock_ms() + DRAIN_MS;
 	if (conn_send(sv, c, sv->text.data, sv->text.len) == -1 ||
 	    fcgirec_end(&c->pending, c->request_id) == -1 ||
@@ -195,7 +200,7 @@ conn_grants(struct server *sv, struct conn *c)
 	if (g == GRANTS_OK)
 		return 0;
 	if (g == GRANTS_HELD) {
-		conn_set(sv, c, CONN_STALLED);
+		conn_move(sv, c, CONN_HELD);
 		return -1;
 	}
 	logmsg("cannot read the grants of '%s' again: %s; ending its stream",
@@ -240,7 +245,7 @@ conn_catch_up(struct server *sv, struct conn *c)
 	if (conn_grants(sv, c) == -1)
 		return -1;
 	if (!follow_ready(&sv->f)) {
-		conn_set(sv, c, CONN_STALLED);
+		conn_move(sv, c, CONN_HELD);
 		return 0;
 	}
 	buf_clear(&sv->text);
@@ -248,7 +253,7 @@ conn_catch_up(struct server *sv, struct conn *c)
 	    &sv->cfg->stream, sv->cfg->batch_rows, clock_ms(), &sv->text, &n);
 	if (r == CATCH_UP_HELD || r == CATCH_UP_FAILED || r == CATCH_UP_GRANTS) {
 		/* GRANTS cannot come: conn_grants() just read them. */
-		conn_set(sv, c, CONN_STALLED);
+		conn_move(sv, c, CONN_HELD);
 		return 0;
 	}
 	count_take(sv, c, n, before);
@@ -259,7 +264,7 @@ conn_catch_up(struct server *sv, struct conn *c)
 		return -1;
 	}
 	if (r == CATCH_UP_DONE && c->s.cursor >= sv->hub_cursor)
-		conn_set(sv, c, CONN_LIVE);
+		conn_move(sv, c, CONN_CAUGHT_UP);
 	return conn_flush(sv, c) == -1 ? (conn_close(sv, c), -1) : 0;
 }
 

@@ -35,13 +35,13 @@ hub_fan_out(struct server *sv)
 			continue;
 		if (c->pending.len > PENDING_MAX) {
 			/* A slow reader: let the table hold its backlog. */
-			conn_set(sv, c, CONN_BEHIND);
+			conn_move(sv, c, CONN_BACKLOG);
 			continue;
 		}
 		if (conn_grants(sv, c) == -1)
 			continue;
 		if (conn_take(sv, c, &sv->hub) == -1) {
-			conn_set(sv, c, CONN_BEHIND);
+			conn_move(sv, c, CONN_BACKLOG);
 			continue;
 		}
 		if (conn_send_text(sv, c) == 0)

@@ -43,7 +43,7 @@ sweep(struct server *sv, int64_t t)
 			continue;
 		}
 		if (c->state == CONN_STALLED)
-			conn_set(sv, c, CONN_BEHIND);	/* retry its read */
+			conn_move(sv, c, CONN_RETRY);	/* retry its read */
 		buf_clear(&sv->text);
 		if (stream_beat(&c->s, t, &sv->text))
 			conn_send_text(sv, c);
@@ -216,7 +216,8 @@ conn_start(struct server *sv, struct intake_done *d)
 	sv->stat.open++;
 	stream_clock(&c->s, clock_ms(), sv->cfg->heartbeat_s * 1000,
 	    (int64_t)1000 * config_lifetime(sv->cfg, (unsigned)random()));
-	conn_set(sv, c, c->s.cursor < sv->hub_cursor ? CONN_BEHIND : CONN_LIVE);
+	if (c->s.cursor < sv->hub_cursor)
+		conn_move(sv, c, CONN_START_BEHIND);
 	if (conn_send_text(sv, c) == 0 && c->state == CONN_BEHIND &&
 	    c->pending.len == 0)
 		conn_catch_up(sv, c);

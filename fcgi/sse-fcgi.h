@@ -15,6 +15,7 @@
 #include "batch.h"
 #include "buf.h"
 #include "config.h"
+#include "conn_state.h"
 #include "follow.h"
 #include "intake.h"
 #include "log.h"
@@ -32,19 +33,6 @@
 /* How long a finished stream may take to drain before it is cut. */
 #define DRAIN_MS	10000
 #define TICK_MS		250	/* sweep: heartbeats and lifetimes */
-
-/*
- * What a connection is doing; conn_set() moves it and sets the epoll
- * interest to match, so the two cannot disagree:
- *
- *   LIVE      takes each row from the hub as it is read
- *   BEHIND    reads the table itself, a batch each time its socket drains
- *             (resuming, or a slow reader the hub left behind)
- *   STALLED   BEHIND, but its last read failed (a lock): the next sweep
- *             makes it BEHIND again instead of spinning on EPOLLOUT
- *   DRAINING  the response is complete; closed once written or timed out
- */
-enum conn_state { CONN_LIVE, CONN_BEHIND, CONN_STALLED, CONN_DRAINING };
 
 struct server;
 
@@ -99,7 +87,9 @@ ep_add(struct server *sv, int fd, uint32_t events, void *ptr)
 }
 
 /* conn.c */
-void	conn_set(struct server *sv, struct conn *c, enum conn_state state);
+/* Move c by in (conn_next()) and make its epoll interest match, so the
+ * two cannot disagree. */
+void	conn_move(struct server *sv, struct conn *c, enum conn_input in);
 int	conn_streaming(const struct conn *c);
 void	conn_close(struct server *sv, struct conn *c);
 void	bury(struct server *sv);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conn_state.h"
 #include "fcgirec.h"
 #include "watch.h"
 #include "suites.h"
@@ -246,6 +247,52 @@ START_TEST(test_config_options)
 }
 END_TEST
 
+/* sse-fcgi's connection states, every move, without a socket. */
+START_TEST(test_conn_states)
+{
+	static const struct {
+		enum conn_state	 from;
+		enum conn_input	 in;
+		enum conn_state	 to;
+	} t[] = {
+		{ CONN_LIVE, CONN_START_BEHIND, CONN_BEHIND },
+		{ CONN_LIVE, CONN_BACKLOG, CONN_BEHIND },
+		{ CONN_LIVE, CONN_HELD, CONN_STALLED },	/* grants busy */
+		{ CONN_LIVE, CONN_CAUGHT_UP, CONN_LIVE },
+		{ CONN_LIVE, CONN_RETRY, CONN_LIVE },
+		{ CONN_LIVE, CONN_FINISH, CONN_DRAINING },
+		{ CONN_BEHIND, CONN_BACKLOG, CONN_BEHIND },
+		{ CONN_BEHIND, CONN_HELD, CONN_STALLED },
+		{ CONN_BEHIND, CONN_CAUGHT_UP, CONN_LIVE },
+		{ CONN_BEHIND, CONN_RETRY, CONN_BEHIND },
+		{ CONN_BEHIND, CONN_FINISH, CONN_DRAINING },
+		{ CONN_STALLED, CONN_BACKLOG, CONN_STALLED },
+		{ CONN_STALLED, CONN_CAUGHT_UP, CONN_STALLED },
+		{ CONN_STALLED, CONN_HELD, CONN_STALLED },
+		{ CONN_STALLED, CONN_RETRY, CONN_BEHIND },
+		{ CONN_STALLED, CONN_FINISH, CONN_DRAINING },
+		{ CONN_DRAINING, CONN_START_BEHIND, CONN_DRAINING },
+		{ CONN_DRAINING, CONN_BACKLOG, CONN_DRAINING },
+		{ CONN_DRAINING, CONN_HELD, CONN_DRAINING },
+		{ CONN_DRAINING, CONN_CAUGHT_UP, CONN_DRAINING },
+		{ CONN_DRAINING, CONN_RETRY, CONN_DRAINING },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(conn_next(t[i].from, t[i].in) == t[i].to,
+		    "move %zu: %d by %d gave %d, not %d", i, t[i].from,
+		    t[i].in, conn_next(t[i].from, t[i].in), t[i].to);
+	/* A socket's drain matters while output waits, or while it paces a
+	 * catch-up; a stalled one must not spin on it. */
+	ck_assert(conn_wants_out(CONN_BEHIND, 0));
+	ck_assert(!conn_wants_out(CONN_STALLED, 0));
+	ck_assert(!conn_wants_out(CONN_LIVE, 0));
+	ck_assert(conn_wants_out(CONN_LIVE, 1));
+	ck_assert(conn_wants_out(CONN_DRAINING, 1));
+}
+END_TEST
+
 Suite *
 misc_suite(void)
 {
@@ -260,6 +307,7 @@ misc_suite(void)
 	tcase_add_test(tc, test_watch);
 	tcase_add_test(tc, test_watch_recheck);
 	tcase_add_test(tc, test_man_page_settings);
+	tcase_add_test(tc, test_conn_states);
 	tcase_add_test(tc, test_config_options);
 	suite_add_tcase(s, tc);
 	return s;
