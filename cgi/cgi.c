@@ -121,7 +121,8 @@ static int
 look(struct loop *l, int force)
 {
 	int64_t v = 0;
-	int rc = follow_look(&l->f, clock_ms(), &v), r;
+	enum follow_result rc = follow_look(&l->f, clock_ms(), &v);
+	int r;
 
 	if (rc == FOLLOW_REPLACED) {
 		/* A database nobody writes any more: a reset to the new one's
@@ -136,7 +137,7 @@ look(struct loop *l, int force)
 		}
 		return 1;
 	}
-	if (rc < 0)
+	if (rc == FOLLOW_FAILED)
 		return 0;	/* busy: the next look tries again */
 	if (rc == FOLLOW_NONE && !force)
 		return 0;
@@ -209,7 +210,8 @@ cgi_serve(const struct config *cfg)
 	struct loop l;
 	struct request req;
 	enum status_format page;
-	int status, rc;
+	enum stream_state st;
+	int status;
 
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;
@@ -237,17 +239,17 @@ cgi_serve(const struct config *cfg)
 	}
 	/* The watch opens first, inside follow_open(): a commit landing
 	 * after stream_begin() read the bounds then always wakes us. */
-	rc = follow_open(&l.f, cfg->db, cfg->poll_ms, clock_ms());
-	if (rc == STORE_OK)
-		rc = stream_begin(&l.s, &req, &cfg->stream, follow_store(&l.f), &l.out);
-	if (rc < 0) {
+	st = follow_open(&l.f, cfg->db, cfg->poll_ms, clock_ms()) == STORE_OK ?
+	    stream_begin(&l.s, &req, &cfg->stream, follow_store(&l.f), &l.out) :
+	    STREAM_FAILED;
+	if (st == STREAM_FAILED) {
 		logmsg("%s", follow_errmsg(&l.f));
 		stream_turn_away(&cfg->stream, &req, "database unavailable",
 		    &l.out);
 		flush_out(&l.out);
 		goto out;
 	}
-	if (flush_out(&l.out) == 0 && rc == STREAM_OPEN)
+	if (flush_out(&l.out) == 0 && st == STREAM_OPEN)
 		run(&l);
 out:
 	stream_release(&l.s);

@@ -134,7 +134,7 @@ void
 hub_look(struct server *sv)
 {
 	int64_t v = 0;
-	int rc = follow_look(&sv->f, clock_ms(), &v);
+	enum follow_result rc = follow_look(&sv->f, clock_ms(), &v);
 
 	if (rc == FOLLOW_REPLACED) {
 		if (sv->nconns > 0)
@@ -147,7 +147,7 @@ hub_look(struct server *sv)
 			sv->last_log = 0;
 		} else
 			log_db(sv);
-	} else if (rc < 0)
+	} else if (rc == FOLLOW_FAILED)
 		log_db(sv);
 	else if (rc == FOLLOW_CHANGED && hub_refresh(sv) == STORE_OK)
 		follow_saw(&sv->f, v);

@@ -138,8 +138,9 @@ conn_on_event(struct server *sv, struct handler *h, uint32_t events)
 static void
 conn_start(struct server *sv, struct intake_done *d)
 {
+	enum stream_state st;
 	struct conn *c;
-	int fd = d->fd, hi, rc, low = 0;
+	int fd = d->fd, hi, low = 0;
 	/* Before any query: a client turned away costs no database work. */
 	int busy = sv->stopping || sv->nconns >= sv->cfg->max_streams;
 
@@ -200,16 +201,16 @@ conn_start(struct server *sv, struct intake_done *d)
 		sv->stat.refused++;
 		goto finish;
 	}
-	rc = follow_ready(&sv->f) ? stream_begin(&c->s, &d->req, &sv->cfg->stream,
-	    follow_store(&sv->f), &sv->text) : STORE_ERR;
-	if (rc < 0) {
+	st = follow_ready(&sv->f) ? stream_begin(&c->s, &d->req,
+	    &sv->cfg->stream, follow_store(&sv->f), &sv->text) : STREAM_FAILED;
+	if (st == STREAM_FAILED) {
 		buf_clear(&sv->text);
 		stream_turn_away(&sv->cfg->stream, &d->req,
 		    "database unavailable", &sv->text);
 		sv->stat.refused++;
 		goto finish;
 	}
-	if (rc == STREAM_DONE)
+	if (st == STREAM_DONE)
 		goto finish;
 	c->counted = 1;
 	sv->stat.opened++;

@@ -147,16 +147,12 @@ follow_due(struct follow *f, int64_t now)
 	return look;
 }
 
-int
+enum follow_result
 follow_look(struct follow *f, int64_t now, int64_t *v)
 {
-	int rc;
-
-	if (f->means == NULL) {
-		if ((rc = attach(f, now)) != STORE_OK)
-			return rc;
-		return FOLLOW_REPLACED;
-	}
+	if (f->means == NULL)
+		return attach(f, now) == STORE_OK ? FOLLOW_REPLACED :
+		    FOLLOW_FAILED;
 	return f->means->look(f, now, v);
 }
 

@@ -51,8 +51,10 @@
 enum follow_result {
 	FOLLOW_NONE	= 0,	/* nothing new */
 	FOLLOW_CHANGED	= 1,	/* another connection committed: read rows */
-	FOLLOW_REPLACED	= 2	/* a different file is open now, or none:
+	FOLLOW_REPLACED	= 2,	/* a different file is open now, or none:
 				   end the streams of the old one */
+	FOLLOW_FAILED	= 3	/* busy, or it cannot be opened or read:
+				   follow_errmsg() says why; look again */
 };
 
 struct follow_means;
@@ -110,10 +112,9 @@ int	follow_due(struct follow *f, int64_t now);
  * Look at now: FOLLOW_REPLACED (the caller ends its streams and takes
  * follow_newest() as its cursor: a new file is open, or none is;
  * follow_look() reopens it), FOLLOW_CHANGED with *v set (read the rows,
- * then follow_saw(f, *v)), FOLLOW_NONE, or a STORE_* code (busy, or the
- * open failed).
+ * then follow_saw(f, *v)), FOLLOW_NONE, or FOLLOW_FAILED.
  */
-int	follow_look(struct follow *f, int64_t now, int64_t *v);
+enum follow_result follow_look(struct follow *f, int64_t now, int64_t *v);
 /* Every row committed by version v was read. */
 void	follow_saw(struct follow *f, int64_t v);
 

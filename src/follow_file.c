@@ -157,16 +157,13 @@ replaced(const struct follow *f)
 	    sb.st_ino != ff(f)->ino;
 }
 
-static int
+static enum follow_result
 file_look(struct follow *f, int64_t now, int64_t *v)
 {
-	int rc;
-
 	(void)now;
 	if (ff(f)->state == FILE_CLOSED) {
-		if ((rc = reopen(f)) != STORE_OK)
-			return rc;
-		return FOLLOW_REPLACED;
+		return reopen(f) == STORE_OK ? FOLLOW_REPLACED :
+		    FOLLOW_FAILED;
 	}
 	/* A stat is cheap, and without inotify the timer is the only wake
 	 * there is: so every look checks, not only a wake that says so. */
@@ -174,8 +171,8 @@ file_look(struct follow *f, int64_t now, int64_t *v)
 		reopen(f);
 		return FOLLOW_REPLACED;
 	}
-	if ((rc = store_data_version(&f->st, v)) != STORE_OK)
-		return rc;
+	if (store_data_version(&f->st, v) != STORE_OK)
+		return FOLLOW_FAILED;
 	return *v != f->version ? FOLLOW_CHANGED : FOLLOW_NONE;
 }
 

@@ -40,7 +40,7 @@ struct follow_means {
 	int64_t	(*deadline)(const struct follow *f);
 	/* The poll's interval now (a standby polls more often). */
 	int	(*poll_ms)(const struct follow *f);
-	int	(*look)(struct follow *f, int64_t now, int64_t *v);
+	enum follow_result (*look)(struct follow *f, int64_t now, int64_t *v);
 	/* After the front recorded v as read. */
 	void	(*saw)(struct follow *f, int64_t v);
 	/* What to call the database in a log line. */

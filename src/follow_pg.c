@@ -178,7 +178,7 @@ pg_deadline(const struct follow *f)
 }
 
 /* Reconnect if lost (not too often), then read sse_state. */
-static int
+static enum follow_result
 pg_look(struct follow *f, int64_t now, int64_t *v)
 {
 	struct pg_follow *p = pf(f);
@@ -187,9 +187,9 @@ pg_look(struct follow *f, int64_t now, int64_t *v)
 
 	if (p->link == PG_LOST) {
 		if (now < p->retry_at)
-			return STORE_IO;	/* still lost: say so, cheaply */
-		if ((rc = reconnect(f, now, &same)) != STORE_OK)
-			return rc;
+			return FOLLOW_FAILED;	/* still lost: say so, cheaply */
+		if (reconnect(f, now, &same) != STORE_OK)
+			return FOLLOW_FAILED;
 		if (!same)
 			return FOLLOW_REPLACED;
 	}
@@ -198,7 +198,7 @@ pg_look(struct follow *f, int64_t now, int64_t *v)
 			follow_forget(f);	/* the next look reconnects */
 			p->link = PG_LOST;
 		}
-		return rc;
+		return FOLLOW_FAILED;
 	}
 	p->again = store_pg_drain(&f->st) > 0;
 	if (strcmp(ps.epoch, p->epoch) != 0 || ps.newest < f->version) {
@@ -207,8 +207,8 @@ pg_look(struct follow *f, int64_t now, int64_t *v)
 	}
 	if (p->link == PG_STANDBY && !ps.standby) {
 		p->link = PG_PRIMARY;	/* promoted: LISTEN now works */
-		if ((rc = store_pg_listen(&f->st)) != STORE_OK)
-			return rc;
+		if (store_pg_listen(&f->st) != STORE_OK)
+			return FOLLOW_FAILED;
 	} else if (p->link == PG_PRIMARY && ps.standby)
 		p->link = PG_STANDBY;
 	*v = ps.newest;

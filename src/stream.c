@@ -174,12 +174,11 @@ stream_hears(const struct stream *s, const char *audience)
 	    sizeof(*s->grants), by_name) != NULL;
 }
 
-int
+enum stream_state
 stream_begin(struct stream *s, const struct request *req,
     const struct stream_cfg *cfg, struct store *st, struct buf *out)
 {
 	int64_t oldest, newest;
-	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->req = *req;
@@ -187,10 +186,9 @@ stream_begin(struct stream *s, const struct request *req,
 		head_sse(cfg, req, out);
 		return STREAM_DONE;
 	}
-	if (req->private_ && (rc = load_grants(s, st)) != STORE_OK)
-		return rc;
-	if ((rc = store_bounds(st, &oldest, &newest)) != STORE_OK)
-		return rc;
+	if ((req->private_ && load_grants(s, st) != STORE_OK) ||
+	    store_bounds(st, &oldest, &newest) != STORE_OK)
+		return STREAM_FAILED;
 	head_sse(cfg, req, out);
 	sse_comment(out, "ok");
 	sse_retry(out, cfg->retry_ms);

@@ -24,7 +24,9 @@ struct stream_cfg {
 
 enum stream_state {
 	STREAM_DONE,		/* the response is complete: close it */
-	STREAM_OPEN		/* keep streaming */
+	STREAM_OPEN,		/* keep streaming */
+	STREAM_FAILED		/* the database could not be read: the store's
+				   message says why */
 };
 
 struct stream {
@@ -55,10 +57,10 @@ void	stream_turn_away(const struct stream_cfg *cfg, const struct request *r,
  * primed to the newest id (no cursor given) or an "event: reset" when the
  * cursor is below what pruning left or above the newest id ever written.
  * A private stream also reads its user's grants. Returns STREAM_OPEN,
- * STREAM_DONE (HEAD) or a STORE_* code (out untouched: the caller turns
+ * STREAM_DONE (HEAD) or STREAM_FAILED (out untouched: the caller turns
  * the client away). Release it with stream_release() either way.
  */
-int	stream_begin(struct stream *s, const struct request *req,
+enum stream_state stream_begin(struct stream *s, const struct request *req,
 	    const struct stream_cfg *cfg, struct store *st, struct buf *out);
 
 /* Free what stream_begin() took (a private stream's grants). */

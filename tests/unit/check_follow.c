@@ -239,6 +239,28 @@ START_TEST(test_short_busy_timeout)
 }
 END_TEST
 
+/* A database not there yet: the look fails, saying why, until it comes;
+ * then the streams start over on it. */
+START_TEST(test_missing_then_created)
+{
+	char later[600];
+	int64_t v, id;
+	struct store w2;
+
+	snprintf(later, sizeof(later), "%s/later.db", dir);
+	ck_assert_int_ne(follow_open(&f, later, 1000, 0), STORE_OK);
+	ck_assert(!follow_ready(&f));
+	ck_assert_int_eq(follow_look(&f, 0, &v), FOLLOW_FAILED);
+	ck_assert_ptr_nonnull(strstr(follow_errmsg(&f), "later.db"));
+	ck_assert_int_eq(store_open(&w2, later, 0, 0), STORE_OK);
+	ck_assert_int_eq(store_insert_event(&w2, "e", "d", 1, &id), STORE_OK);
+	store_close(&w2);
+	ck_assert_int_eq(follow_look(&f, 0, &v), FOLLOW_REPLACED);
+	ck_assert(follow_ready(&f));
+	ck_assert_int_eq(follow_newest(&f), 1);
+}
+END_TEST
+
 Suite *
 follow_suite(void)
 {
@@ -254,6 +276,7 @@ follow_suite(void)
 	tcase_add_test(tc, test_symlink_watched_at_target);
 	tcase_add_test(tc, test_replaced);
 	tcase_add_test(tc, test_short_busy_timeout);
+	tcase_add_test(tc, test_missing_then_created);
 	suite_add_tcase(s, tc);
 	return s;
 }
