@@ -55,7 +55,7 @@ CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
              src/cors.c \
              src/jsonl.c src/ingest.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/follow.c \
-             src/follow_file.c src/config.c src/status.c $(PG_SRC) \
+             src/follow_file.c src/follow_poll.c src/config.c src/status.c $(PG_SRC) \
              src/fcgirec.c src/simulate.c src/clock.c src/paths.c
 CORE_OBJ   = $(CORE_SRC:src/%.c=$(B)/core/%.o) $(B)/core/schema.o
 UNIT_SRC   = $(wildcard tests/unit/*.c)

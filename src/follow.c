@@ -12,16 +12,29 @@
 #include "follow_means.h"
 #include "status.h"
 
+/* The means of each engine that can tell of its commits; any other is
+ * followed by the poll timer alone. */
+static const struct {
+	const char			*engine;
+	const struct follow_means	*means;
+} by_engine[] = {
+	{ "sqlite",	&follow_file_means },
+#ifdef SSE_PG
+	{ "postgresql",	&follow_pg_means },
+#endif
+};
+
 static const struct follow_means *
 means_for(const char *path)
 {
-#ifdef SSE_PG
-	if (store_is_pg(path))
-		return &follow_pg_means;
-#else
-	(void)path;	/* the store refuses a URL, saying why */
-#endif
-	return &follow_file_means;
+	const char *engine = store_engine_of(path);
+	size_t i;
+
+	for (i = 0; engine != NULL && i < sizeof(by_engine) /
+	    sizeof(by_engine[0]); i++)
+		if (strcmp(by_engine[i].engine, engine) == 0)
+			return by_engine[i].means;
+	return &follow_poll_means;
 }
 
 void
@@ -45,6 +58,28 @@ attach(struct follow *f, int64_t now)
 	}
 	f->means = m;
 	return m->open(f, now);
+}
+
+int
+follow_reopen(struct follow *f)
+{
+	int64_t oldest;
+	int rc;
+
+	follow_forget(f);
+	rc = store_open(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS);
+	/* The version before the bounds: a commit between the two is then
+	 * seen as a change, where the other order would lose it. */
+	if (rc == STORE_OK)
+		rc = store_data_version(&f->st, &f->version);
+	if (rc == STORE_OK)
+		rc = store_bounds(&f->st, &oldest, &f->newest);
+	if (rc != STORE_OK) {
+		store_close(&f->st);
+		return rc;
+	}
+	f->ready = 1;
+	return STORE_OK;
 }
 
 int

@@ -42,22 +42,11 @@ reopen(struct follow *f)
 {
 	struct file_follow *x = ff(f);
 	struct stat sb;
-	int64_t oldest;
 	int rc;
 
-	follow_forget(f);
 	x->state = FILE_CLOSED;
-	rc = store_open(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS);
-	/* The version before the bounds: a commit between the two is then
-	 * seen as a change, where the other order would lose it. */
-	if (rc == STORE_OK)
-		rc = store_data_version(&f->st, &f->version);
-	if (rc == STORE_OK)
-		rc = store_bounds(&f->st, &oldest, &f->newest);
-	if (rc != STORE_OK) {
-		store_close(&f->st);
+	if ((rc = follow_reopen(f)) != STORE_OK)
 		return rc;
-	}
 	/* The identity is taken after the open: a file swapped in between
 	 * shows up as replaced at the first look, never the other way. */
 	if (stat(f->path, &sb) == 0) {
@@ -65,7 +54,6 @@ reopen(struct follow *f)
 		x->ino = sb.st_ino;
 	} else
 		x->dev = 0, x->ino = 0;
-	f->ready = 1;
 	x->state = FILE_OPEN;
 	return STORE_OK;
 }

@@ -48,11 +48,15 @@ struct follow_means {
 };
 
 extern const struct follow_means follow_file_means;
+extern const struct follow_means follow_poll_means;
 #ifdef SSE_PG
 extern const struct follow_means follow_pg_means;
 #endif
 
 /* Close the store, if open. */
 void	follow_forget(struct follow *f);
+/* Open the store again (read-only, a responder's busy timeout), with the
+ * version of its data and its newest id: f->ready, or a STORE_* code. */
+int	follow_reopen(struct follow *f);
 
 #endif

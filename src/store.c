@@ -112,6 +112,14 @@ open_versioned(struct store *s, int version)
 	return version < store_migrations_count ? e->upgrade(s) : STORE_OK;
 }
 
+const char *
+store_engine_of(const char *path)
+{
+	const struct store_engine *e = engine_for(path);
+
+	return e != NULL ? e->name : NULL;
+}
+
 int
 store_open(struct store *s, const char *path, int flags, int busy_ms)
 {

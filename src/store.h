@@ -55,6 +55,9 @@ typedef int (*store_row_fn)(void *ctx, const struct row *r);
 int	store_schema_version(void);
 /* Does path name a PostgreSQL database (postgresql:// or postgres://)? */
 int	store_is_pg(const char *path);
+/* The name of the engine of this build that would open path ("sqlite",
+ * "postgresql"), or NULL if none would. */
+const char *store_engine_of(const char *path);
 
 /*
  * Open path. Read-write creates the file and schema on first use, sets WAL

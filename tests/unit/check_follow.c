@@ -12,6 +12,7 @@
 
 #include "batch.h"
 #include "follow.h"
+#include "follow_means.h"
 #include "suites.h"
 
 static char dir[256], path[512];
@@ -261,6 +262,41 @@ START_TEST(test_missing_then_created)
 }
 END_TEST
 
+/* An engine without means of its own is followed by the poll timer: no
+ * descriptor, and each look reads the data version. Driven here on an
+ * SQLite file, whose own means are the file's. */
+START_TEST(test_poll_means)
+{
+	int64_t v;
+
+	ck_assert_str_eq(store_engine_of(path), "sqlite");
+#ifdef SSE_PG
+	ck_assert_str_eq(store_engine_of("postgresql:///sse"), "postgresql");
+#else
+	ck_assert_ptr_null(store_engine_of("postgresql:///sse"));
+#endif
+	memset(&f, 0, sizeof(f));
+	f.path = path;
+	f.poll_ms = 1000;
+	f.poll_at = 1000;
+	f.means = &follow_poll_means;
+	ck_assert_ptr_nonnull(f.impl = calloc(1, follow_poll_means.size));
+	ck_assert_int_eq(follow_poll_means.open(&f, 0), STORE_OK);
+	ck_assert(follow_ready(&f));
+	ck_assert_int_eq(follow_fd(&f), -1);
+	ck_assert(follow_timer_only(&f));
+	ck_assert_int_eq(follow_deadline(&f), 1000);	/* the poll alone */
+	ck_assert(!follow_due(&f, 999));
+	ck_assert_int_eq(follow_look(&f, 999, &v), FOLLOW_NONE);
+	add();
+	ck_assert(follow_due(&f, 1000));
+	ck_assert_int_eq(follow_look(&f, 1000, &v), FOLLOW_CHANGED);
+	follow_saw(&f, v);
+	ck_assert_int_eq(follow_look(&f, 1001, &v), FOLLOW_NONE);
+	ck_assert_str_eq(follow_name(&f), "(the database)");
+}
+END_TEST
+
 Suite *
 follow_suite(void)
 {
@@ -277,6 +313,7 @@ follow_suite(void)
 	tcase_add_test(tc, test_replaced);
 	tcase_add_test(tc, test_short_busy_timeout);
 	tcase_add_test(tc, test_missing_then_created);
+	tcase_add_test(tc, test_poll_means);
 	suite_add_tcase(s, tc);
 	return s;
 }
