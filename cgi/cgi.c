@@ -71,6 +71,7 @@ struct loop {
 	struct stream	 s;
 	struct batch	 b;
 	struct buf	 out;
+	int		 unread;	/* a catch-up was held: read again */
 };
 
 /* Write out and move the heartbeat; -1 when the client is gone. */
@@ -83,10 +84,14 @@ send_out(struct loop *l, int64_t now)
 	return flush_out(&l->out);
 }
 
+/* What catch_up() did, besides 0 (all sent, go on), 1 (the stream must
+ * end: replay spent, grants or rows unreadable) and -1 (the client left). */
+#define HELD	2	/* the database was busy: nothing more sent, and the
+			   rows still count as unread */
+
 /* Send every row after the cursor (responder_catch_up(), as sse-fcgi
- * does it): 0 to go on, 1 if the stream must end (replay spent, grants or
- * rows unreadable), -1 when the client is gone. A busy database never
- * ends a stream: the next look tries again. */
+ * does it). A busy database never ends a stream: the next look tries
+ * again. */
 static int
 catch_up(struct loop *l)
 {
@@ -99,7 +104,7 @@ catch_up(struct loop *l)
 		    &n);
 		switch (r) {
 		case CATCH_UP_HELD:
-			return 0;
+			return HELD;
 		case CATCH_UP_GRANTS:
 			logmsg("cannot read the grants of '%s' again: %s",
 			    l->s.req.user, follow_errmsg(&l->f));
@@ -139,9 +144,14 @@ look(struct loop *l, int force)
 	}
 	if (rc == FOLLOW_FAILED)
 		return 0;	/* busy: the next look tries again */
-	if (rc == FOLLOW_NONE && !force)
+	if (rc == FOLLOW_NONE && !force && !l->unread)
 		return 0;
-	if ((r = catch_up(l)) == 0 && rc == FOLLOW_CHANGED)
+	/* Held, the rows stay unread: the next look reads them, whether or
+	 * not anything was committed meanwhile. */
+	r = catch_up(l);
+	if ((l->unread = r == HELD))
+		return 0;
+	if (r == 0 && rc == FOLLOW_CHANGED)
 		follow_saw(&l->f, v);
 	return r;
 }
@@ -184,8 +194,8 @@ run(struct loop *l)
 	    (int64_t)config_lifetime(cfg, (unsigned)getpid() * 2654435761u) *
 	    1000);
 	if (follow_timer_only(&l->f))
-		logmsg("inotify unavailable: checking every %d ms",
-		    cfg->poll_ms);
+		logmsg("no notice of new rows in %s (no inotify there): "
+		    "checking every %d ms", follow_name(&l->f), cfg->poll_ms);
 	/* The first look reads whatever the client has not seen. */
 	for (r = look(l, 1); r == 0 && !stopping; ) {
 		if (stream_expired(&l->s, clock_ms()))

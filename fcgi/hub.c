@@ -123,8 +123,8 @@ watch_sync(struct server *sv)
 		return;
 	sv->watch_gen = follow_generation(&sv->f);
 	if (fd != -1 && ep_add(sv, fd, EPOLLIN, &h_watch) == -1)
-		logmsg("cannot poll the database connection: %s; checking "
-		    "every %d ms", strerror(errno), sv->cfg->poll_ms);
+		logmsg("cannot poll the database's descriptor: %s; "
+		    "checking every %d ms", strerror(errno), sv->cfg->poll_ms);
 }
 
 /* Look at the database: a new file ends every stream (each client comes

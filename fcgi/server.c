@@ -332,7 +332,8 @@ setup(struct server *sv)
 	else
 		log_db(sv);
 	if (follow_timer_only(&sv->f))
-		logmsg("inotify unavailable: checking every %d ms",
+		logmsg("no notice of new rows in %s (no inotify there): "
+		    "checking every %d ms", follow_name(&sv->f),
 		    sv->cfg->poll_ms);
 	watch_sync(sv);
 	arm_look(sv);

@@ -106,7 +106,7 @@ static const struct setting {
 	  "A web server can set it per location: a FastCGI parameter or CGI\n"
 	  "variable\n.Ev SSE_PRIVATE\nin the request overrides the process's.\n"
 	  "A request that carries\n.Ev REMOTE_USER\nor\n.Ev SSE_PRIVATE\n"
-	  "more than once gets 500 and a log line, on any endpoint:\n"
+	  "more than once gets 500 and a log line, on any streaming endpoint:\n"
 	  "the responder never picks one of two." },
 	{ "SSE_CORS_ORIGINS", K_CORS, offsetof(struct config, stream.cors),
 	  0, 0, "", NULL, 0, NULL,

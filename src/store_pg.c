@@ -337,31 +337,32 @@ query_password(const char *from)
 	return NULL;
 }
 
-/* url for a message, with *** for its passwords; -1 if out of memory. A
- * query password hides the rest of the URL: a raw '&' may be in it. The
- * user info is taken to run to the last '@' of all: a password may hold
- * '/' and '?' and '@' unencoded (libpq then refuses the URL, and this is
- * the message that says so), and hiding a host is better than showing a
- * piece of a password. */
+/*
+ * url for a message, with *** for its passwords; -1 if out of memory.
+ * Hiding too much beats showing a piece of a password: the user info is
+ * taken to run to the last '@' of all (a password may hold '/', '?' and
+ * '@' unencoded: libpq then refuses the URL, and this is the message that
+ * says so), and a password parameter anywhere in a query hides everything
+ * from where the first secret starts (a raw '&' may be in it).
+ */
 static int
 redact(struct buf *b, const char *url)
 {
-	const char *auth = strstr(url, "://"), *at = NULL, *pass = NULL, *qp;
+	const char *auth = strstr(url, "://"), *at = NULL, *pass = NULL;
+	const char *qp = query_password(url), *cut;
 
 	if (auth != NULL && (at = strrchr(auth + 3, '@')) != NULL)
 		pass = memchr(auth + 3, ':', (size_t)(at - (auth + 3)));
 	if (pass != NULL)
 		pass++;
-	qp = query_password(at != NULL ? at : url);
-
-	if (pass != NULL && (buf_append(b, url, (size_t)(pass - url)) == -1 ||
-	    buf_appends(b, "***") == -1))
-		return -1;
-	if (pass != NULL)
-		url = at;
-	if (qp != NULL)
-		return buf_append(b, url, (size_t)(qp - url)) == -1 ? -1 :
+	if (qp != NULL) {
+		cut = pass != NULL && pass < qp ? pass : qp;
+		return buf_append(b, url, (size_t)(cut - url)) == -1 ? -1 :
 		    buf_appends(b, "***");
+	}
+	if (pass != NULL)
+		return buf_append(b, url, (size_t)(pass - url)) == -1 ||
+		    buf_appends(b, "***") == -1 ? -1 : buf_appends(b, at);
 	return buf_appends(b, url);
 }
 

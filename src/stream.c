@@ -35,8 +35,16 @@ stream_reject(int status, const struct request *r,
 		    status == 403 ? "Status: 403 Forbidden\r\n" :
 		    "Status: 500 Internal Server Error\r\n");
 		cors_headers(&cfg->cors, r->origin, out);
-		buf_printf(out, "Content-Type: text/plain; charset=utf-8\r\n"
-		    "\r\n%s\n", r->error ? r->error : "not allowed");
+		/* A 500 is the web server's setup: what went wrong is named,
+		 * how its configuration does it is for the log alone. */
+		buf_appends(out, "Content-Type: text/plain; charset=utf-8\r\n"
+		    "\r\n");
+		if (status == 500 && r->error != NULL)
+			buf_printf(out, "%.*s; see the responder's log\n",
+			    (int)strcspn(r->error, ":"), r->error);
+		else
+			buf_printf(out, "%s\n", r->error ? r->error :
+			    "not allowed");
 	} else {
 		buf_appends(out, "Status: 400 Bad Request\r\n");
 		cors_headers(&cfg->cors, r->origin, out);

@@ -275,5 +275,15 @@ check "... none of its $(wc -l < "$T/plain-files") files left, nor /var/lib/sse,
     [ -z "$left" ]
 check "... the system user sse stays (Debian practice)" getent passwd sse > /dev/null
 
+# A group sse made by hand (groupadd: not a system group), and no user: the
+# install makes the system user sse in that group, and succeeds.
+userdel sse 2> /dev/null
+groupdel sse 2> /dev/null
+groupadd sse
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$DEB" >> "$T/apt.log" 2>&1
+check "with a group sse made by hand, the install succeeds" test $? = 0
+check "... the system user sse is in it" sh -c '[ "$(id -gn sse 2> /dev/null)" = sse ]'
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -q sse >> "$T/apt.log" 2>&1
+
 [ "$FAILS" = 0 ] || { echo "--- apt.log"; tail -20 "$T/apt.log"; }
 finish

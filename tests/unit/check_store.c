@@ -381,6 +381,16 @@ START_TEST(test_pg_url_password_hidden)
 		{ "postgresql://u:S3cr/b?c@host/db", "S3cr/b?c",
 		  "bad database URL 'postgresql://u:***@host/db'",
 		  STORE_ACCESS },
+		/* A query password before a later '@' (a review found it
+		 * printed whole). */
+		{ "postgresql://h/db?password=S3cret&bogus=1&application_name=a@b",
+		  "S3cret", "bad database URL 'postgresql://h/db?password=***'",
+		  STORE_ACCESS },
+		{ "postgresql://h/db?bogus=1&password=S3@cret", "S3",
+		  "bad database URL 'postgresql://h/db?bogus=1&password=***'",
+		  STORE_ACCESS },
+		{ "postgresql://u:S3cr@h/db?password=x@y&bogus", "S3cr",
+		  "bad database URL 'postgresql://u:***'", STORE_ACCESS },
 		{ "postgresql:///sse?host=/x&password=S3cr%t&!pass", "S3cr%t&!",
 		  "bad database URL 'postgresql:///sse?host=/x&password=***'",
 		  STORE_ACCESS },
