@@ -8,6 +8,9 @@
  * close) corrupt memory on a descriptor >= FD_SETSIZE. libfcgi never
  * accepts and never writes: FCGX_Accept_r reads into a request whose ipcFd
  * is preset, and FCGX_Free(req, 0) releases it without closing.
+ *
+ * Errors: intake_start() returns -1 with errno; a request that cannot be
+ * read is closed and never collected.
  */
 #ifndef INTAKE_H
 #define INTAKE_H

@@ -1,6 +1,9 @@
 /*
  * batch.h - rows read from the store in one short statement and framed once
  * as SSE text, so that one read serves every stream that wants them.
+ *
+ * Errors: batch_load() returns the store's STORE_* code (its message is
+ * store_errmsg()); the batch is then empty.
  */
 #ifndef BATCH_H
 #define BATCH_H

@@ -1,4 +1,5 @@
-/* buf.h - a growable byte buffer that owns its memory. */
+/* buf.h - a growable byte buffer that owns its memory. Errors: -1 (out of
+ * memory or overflow), the buffer left as it was. */
 #ifndef BUF_H
 #define BUF_H
 

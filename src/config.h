@@ -2,6 +2,8 @@
  * config.h - responder settings from the environment (SetEnv,
  * FcgidInitialEnv, bin-environment, env), each also settable by name so
  * sse-fcgi's flags share the same checks. Defaults are in config.c's table.
+ *
+ * Errors: -1 with a message naming the setting in the caller's err.
  */
 #ifndef CONFIG_H
 #define CONFIG_H

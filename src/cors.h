@@ -4,6 +4,8 @@
  * http://b.example:8080"), or is "*" for any. Browsers enforce CORS; the
  * responder only declares, so a GET from another origin is still served,
  * just without the header that would let the page read it.
+ *
+ * Errors: cors_parse() returns -1 with a message in the caller's err.
  */
 #ifndef CORS_H
 #define CORS_H

@@ -15,7 +15,8 @@
  * only when it says something changed, and says when that read succeeded,
  * so a read that failed (a lock) is tried again at the next look.
  * Times are milliseconds of the caller's clock, passed in, so tests drive
- * the schedule without sleeping.
+ * the schedule without sleeping. Errors: follow_open() returns a STORE_*
+ * code, follow_look() FOLLOW_FAILED; follow_errmsg() says why either way.
  *
  * The schedule is here (follow.c); the means differ by store, one file
  * each behind follow_means.h. follow_file.c follows an SQLite file as

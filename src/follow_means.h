@@ -7,7 +7,7 @@
  * picks it by the SSE_DB value. Only follow.c and the means include this.
  *
  * Conventions as in follow.h: times are the caller's milliseconds, passed
- * in; looks return a FOLLOW_* result or a STORE_* code.
+ * in; open() returns a STORE_* code, look() a FOLLOW_* result.
  */
 #ifndef FOLLOW_MEANS_H
 #define FOLLOW_MEANS_H

@@ -3,6 +3,8 @@
  * object whose values are strings or numbers, e.g.
  *   {"event":"alert","data":"disk full"}  {"symbol":"AAPL","price":189.51}
  * Strict RFC 8259 syntax for that subset; nested values are refused.
+ *
+ * Errors: jsonl_parse() returns NULL, or a static reason for a message.
  */
 #ifndef JSONL_H
 #define JSONL_H

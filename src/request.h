@@ -2,6 +2,9 @@
  * request.h - what a client asked for: the method, the resume cursor
  * (Last-Event-ID header, else the lastEventId query parameter) and an
  * optional symbols filter. Everything is copied; nothing is borrowed.
+ *
+ * Errors: the HTTP status to answer (200 to go on), with r->error saying
+ * why for a refusal.
  */
 #ifndef REQUEST_H
 #define REQUEST_H

@@ -6,6 +6,10 @@
  * to its grants; catch a stream up from the table under the replay limit;
  * tell a stream its database was replaced. Each writes the SSE text into
  * a buffer the caller sends.
+ *
+ * Errors: each says what happened as a value of its own (an HTTP status,
+ * enum responder_grants, enum responder_catch_up); the store's message
+ * says why a read failed. Nothing here logs: the responders do.
  */
 #ifndef RESPONDER_H
 #define RESPONDER_H

@@ -4,6 +4,8 @@
  * people, OpenMetrics text for Prometheus ("?openmetrics"). sse-fcgi keeps
  * the counters for its process; sse.cgi, one stream a process, reports the
  * database alone.
+ *
+ * Errors: none; a database that cannot be read is reported as such.
  */
 #ifndef STATUS_H
 #define STATUS_H

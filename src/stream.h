@@ -3,6 +3,9 @@
  * response head, the opening frames (retry, cursor priming or reset), the
  * rows it has not seen, heartbeats and a clean end. Output goes into a buf
  * that the caller sends; nothing here does I/O or keeps time.
+ *
+ * Errors: stream_begin() says STREAM_FAILED when the database cannot be
+ * read (the store's message says why); the caller turns the client away.
  */
 #ifndef STREAM_H
 #define STREAM_H

@@ -4,6 +4,9 @@
  * Watching the directory (not the file) also sees the file being replaced.
  * inotify cannot see writes from other machines (NFS), so callers also check
  * store_data_version() on a timer.
+ *
+ * Errors: watch_open() returns -1 where inotify cannot watch (fd is then
+ * -1, and the timer alone looks).
  */
 #ifndef WATCH_H
 #define WATCH_H
