@@ -9,9 +9,27 @@ prepare
 push AAPL 1
 sqlite3 "$DB" "INSERT INTO grants VALUES ('alice', 'group:ops')"
 
-# scenario NAME URL: what every setup must do.
+# served_by WHO: the open stream s is held by that responder: "cgi" (an
+# sse.cgi process), "external" (our own sse-fcgi on the unix socket), or
+# "spawned" (the one the web server started), and by no other.
+served_by() {
+	local cgi ext spawned=0 pid
+	cgi=$(pgrep -c -f "$T/cgi/sse.cgi" || true)
+	ext=$(fcgi_streams "$RESP_PID")
+	for pid in $(pgrep -f "^$BUILD/sse-fcgi$"); do
+		spawned=$((spawned + $(fcgi_streams "$pid")))
+	done
+	case $1 in
+	cgi) [ "$cgi" -ge 1 ] && [ "$ext" = 0 ] && [ "$spawned" = 0 ] ;;
+	external) [ "$ext" -ge 1 ] && [ "$cgi" = 0 ] && [ "$spawned" = 0 ] ;;
+	spawned) [ "$spawned" -ge 1 ] && [ "$cgi" = 0 ] && [ "$ext" = 0 ] ;;
+	esac
+}
+
+# scenario NAME URL [WHO]: what every setup must do; WHO, when given, is
+# the responder that must hold the stream (served_by).
 scenario() {
-	local name=$1 url=$2 path id from i inorder
+	local name=$1 url=$2 who=${3:-} path id from i inorder
 	path=${url#$BASE}
 
 	curl -s -N --max-time 1 -D "$T/h.txt" "$url" > "$T/b.txt"
@@ -20,6 +38,8 @@ scenario() {
 
 	stream s "$url"
 	wait_for 5 has s ": ok"
+	[ -z "$who" ] || check "$name: served by the $who responder" \
+	    wait_for 3 served_by "$who"
 	inorder=1
 	for i in $(seq 1 20); do
 		id=$(pushid AAPL "$i")
@@ -159,10 +179,10 @@ stop_apache
 # --- lighttpd -----------------------------------------------------------
 echo "# lighttpd"
 check "lighttpd starts" start_lighttpd_conf
-scenario "lighttpd fastcgi spawned" "$BASE/sse"
+scenario "lighttpd fastcgi spawned" "$BASE/sse" spawned
 status "lighttpd fastcgi spawned" "$BASE/sse/status"
-scenario "lighttpd fastcgi external" "$BASE/sse-external"
-scenario "lighttpd cgi" "$BASE/sse-cgi"
+scenario "lighttpd fastcgi external" "$BASE/sse-external" external
+scenario "lighttpd cgi" "$BASE/sse-cgi" cgi
 h2 "lighttpd h2c (8 per connection)" 8 "$BASE/sse"
 h2 "lighttpd h2 TLS" 8 "$TLS/sse-external"
 
