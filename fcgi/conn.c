@@ -192,10 +192,8 @@ conn_replay_spent(struct server *sv, struct conn *c, const struct batch *b)
 int
 conn_grants(struct server *sv, struct conn *c)
 {
-	int64_t t = clock_ms();
-	enum responder_grants g = follow_ready(&sv->f) ?
-	    responder_grants(&c->s, follow_store(&sv->f), t) :
-	    stream_grants_due(&c->s, t) ? GRANTS_FAILED : GRANTS_OK;
+	enum responder_grants g = responder_grants(&c->s, follow_ready(&sv->f) ?
+	    follow_store(&sv->f) : NULL, clock_ms());
 
 	if (g == GRANTS_OK)
 		return 0;

@@ -318,8 +318,10 @@ config_synopsis(FILE *f, const char *indent)
 	fputc('\n', f);
 }
 
-void
-config_mdoc_synopsis(FILE *f)
+/* sse-fcgi(8)'s lines for the flags: the SYNOPSIS's, or the OPTIONS
+ * list's items. */
+static void
+mdoc_flags(FILE *f, int items)
 {
 	char arg[16];
 	size_t i;
@@ -330,32 +332,27 @@ config_mdoc_synopsis(FILE *f)
 		if (s->flag == NULL)
 			continue;
 		mdoc_arg(s, arg, sizeof(arg));
+		fputs(items ? ".It " : ".Op ", f);
 		if (s->letter)
-			fprintf(f, ".Op Fl %c Ar %s\n", s->letter, arg);
-		else
-			fprintf(f, ".Op Fl -%s Ar %s\n", s->flag, arg);
+			fprintf(f, "Fl %c Ar %s%s", s->letter, arg,
+			    items ? " , " : "\n");
+		if (items || !s->letter)
+			fprintf(f, "Fl -%s Ar %s\n", s->flag, arg);
+		if (items)
+			fprintf(f, ".Ev %s .\n", s->name);
 	}
+}
+
+void
+config_mdoc_synopsis(FILE *f)
+{
+	mdoc_flags(f, 0);
 }
 
 void
 config_mdoc_options(FILE *f)
 {
-	char arg[16];
-	size_t i;
-
-	for (i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &settings[i];
-
-		if (s->flag == NULL)
-			continue;
-		mdoc_arg(s, arg, sizeof(arg));
-		if (s->letter)
-			fprintf(f, ".It Fl %c Ar %s , Fl -%s Ar %s\n", s->letter,
-			    arg, s->flag, arg);
-		else
-			fprintf(f, ".It Fl -%s Ar %s\n", s->flag, arg);
-		fprintf(f, ".Ev %s .\n", s->name);
-	}
+	mdoc_flags(f, 1);
 }
 
 void

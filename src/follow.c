@@ -82,6 +82,14 @@ follow_reopen(struct follow *f)
 	return STORE_OK;
 }
 
+enum follow_result
+follow_compare(struct follow *f, int64_t *v)
+{
+	if (store_data_version(&f->st, v) != STORE_OK)
+		return FOLLOW_FAILED;
+	return *v != f->version ? FOLLOW_CHANGED : FOLLOW_NONE;
+}
+
 int
 follow_open(struct follow *f, const char *path, int poll_ms, int64_t now)
 {

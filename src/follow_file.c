@@ -14,14 +14,7 @@
 /* The longest gap of watch_recheck_ms(), kept while frames are unseen. */
 #define RECHECK_MAX_MS	32
 
-enum file_state {
-	FILE_CLOSED,		/* not open (missing, unreadable): the next
-				   look tries again */
-	FILE_OPEN		/* open, and known by its identity */
-};
-
 struct file_follow {
-	enum file_state	 state;
 	struct watch	 w;
 	dev_t		 dev;		/* the file f->st has open */
 	ino_t		 ino;
@@ -44,7 +37,6 @@ reopen(struct follow *f)
 	struct stat sb;
 	int rc;
 
-	x->state = FILE_CLOSED;
 	if ((rc = follow_reopen(f)) != STORE_OK)
 		return rc;
 	/* The identity is taken after the open: a file swapped in between
@@ -54,7 +46,6 @@ reopen(struct follow *f)
 		x->ino = sb.st_ino;
 	} else
 		x->dev = 0, x->ino = 0;
-	x->state = FILE_OPEN;
 	return STORE_OK;
 }
 
@@ -149,19 +140,15 @@ static enum follow_result
 file_look(struct follow *f, int64_t now, int64_t *v)
 {
 	(void)now;
-	if (ff(f)->state == FILE_CLOSED) {
-		return reopen(f) == STORE_OK ? FOLLOW_REPLACED :
-		    FOLLOW_FAILED;
-	}
+	if (!f->ready)
+		return reopen(f) == STORE_OK ? FOLLOW_REPLACED : FOLLOW_FAILED;
 	/* A stat is cheap, and without inotify the timer is the only wake
 	 * there is: so every look checks, not only a wake that says so. */
 	if (replaced(f)) {
 		reopen(f);
 		return FOLLOW_REPLACED;
 	}
-	if (store_data_version(&f->st, v) != STORE_OK)
-		return FOLLOW_FAILED;
-	return *v != f->version ? FOLLOW_CHANGED : FOLLOW_NONE;
+	return follow_compare(f, v);
 }
 
 static void

@@ -58,5 +58,7 @@ void	follow_forget(struct follow *f);
 /* Open the store again (read-only, a responder's busy timeout), with the
  * version of its data and its newest id: f->ready, or a STORE_* code. */
 int	follow_reopen(struct follow *f);
+/* An open store's data version into *v, against the last one read. */
+enum follow_result follow_compare(struct follow *f, int64_t *v);
 
 #endif

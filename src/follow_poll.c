@@ -62,9 +62,7 @@ poll_look(struct follow *f, int64_t now, int64_t *v)
 	if (!f->ready)
 		return follow_reopen(f) == STORE_OK ? FOLLOW_REPLACED :
 		    FOLLOW_FAILED;
-	if (store_data_version(&f->st, v) != STORE_OK)
-		return FOLLOW_FAILED;
-	return *v != f->version ? FOLLOW_CHANGED : FOLLOW_NONE;
+	return follow_compare(f, v);
 }
 
 static void

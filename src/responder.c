@@ -46,6 +46,8 @@ responder_grants(struct stream *s, struct store *st, int64_t now)
 
 	if (!stream_grants_due(s, now))
 		return GRANTS_OK;
+	if (st == NULL)
+		return GRANTS_FAILED;
 	if ((rc = stream_read_grants(s, st, now)) == STORE_OK)
 		return GRANTS_OK;
 	return rc == STORE_BUSY ? GRANTS_HELD : GRANTS_FAILED;

@@ -46,7 +46,8 @@ enum responder_grants {
 };
 
 /* A private stream's grants, read again once per heartbeat interval (a
- * public stream's are never due). */
+ * public stream's are never due); st NULL is a database that cannot be
+ * opened now. */
 enum responder_grants responder_grants(struct stream *s, struct store *st,
 	    int64_t now);
 
