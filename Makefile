@@ -49,7 +49,7 @@ else
 PG_SRC     =
 PQ_LIBS    =
 endif
-CORE_SRC   = src/buf.c src/sse.c src/validate.c src/decimal.c src/store.c \
+CORE_SRC   = src/buf.c src/sse.c src/validate.c src/topic.c src/topicmap.c src/decimal.c src/store.c \
              src/push.c src/responder.c src/log.c src/conn_state.c \
              src/store_sqlite.c \
              src/cors.c \
@@ -207,7 +207,7 @@ test: deps
 	tests/e2e/run.sh build
 	$(MAKE) B=build/san SAN=1 WERROR=1 all
 	SAN=1 tests/e2e/run.sh build/san t-responders t-lifecycle t-hostile t-faults t-cors t-races t-status t-pg \
-	    t-identity t-auth
+	    t-identity t-auth t-topics
 
 deps:
 	@tests/deps.sh

@@ -85,7 +85,8 @@ send_out(struct loop *l, int64_t now)
 }
 
 /* What catch_up() did, besides 0 (all sent, go on), 1 (the stream must
- * end: replay spent, grants or rows unreadable) and -1 (the client left). */
+ * end: replay spent, topic closed, grants or rows unreadable) and -1 (the
+ * client left). */
 #define HELD	2	/* the database was busy: nothing more sent, and the
 			   rows still count as unread */
 
@@ -118,7 +119,7 @@ catch_up(struct loop *l)
 		if (send_out(l, clock_ms()) == -1)
 			return -1;
 	} while (r == CATCH_UP_MORE && !stopping);
-	return r == CATCH_UP_SPENT;
+	return r == CATCH_UP_SPENT || r == CATCH_UP_CLOSED;
 }
 
 /* Look at the database and send what is new: same returns as catch_up(). */

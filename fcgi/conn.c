@@ -28,8 +28,19 @@ conn_arm(struct server *sv, struct conn *c)
 }
 
 void
+conn_sync(struct server *sv, struct conn *c)
+{
+	if (c->state == CONN_LIVE && c->s.cursor < sv->hub_cursor)
+		c->s.cursor = sv->hub_cursor;
+}
+
+void
 conn_move(struct server *sv, struct conn *c, enum conn_input in)
 {
+	/* Leaving LIVE, it reads for itself, from what it has seen; a new
+	 * stream starting behind has seen nothing of the hub's. */
+	if (in != CONN_START_BEHIND)
+		conn_sync(sv, c);
 	c->state = conn_next(c->state, in);
 	conn_arm(sv, c);
 }
@@ -59,6 +70,7 @@ conn_close(struct server *sv, struct conn *c)
 		sv->stat.open--;
 	}
 	close(c->fd);	/* also removes it from the epoll set */
+	topicmap_remove(&sv->map, &c->place);
 	buf_release(&c->pending);
 	stream_release(&c->s);
 	c->closed = 1;
@@ -147,6 +159,7 @@ void
 conn_finish(struct server *sv, struct conn *c, int why)
 {
 	buf_clear(&sv->text);
+	conn_sync(sv, c);		/* its last id: past what it skipped */
 	if (why >= 0 && conn_streaming(c))
 		stream_end(&c->s, &sv->text);
 	if (why >= 0 && c->counted) {
@@ -257,8 +270,9 @@ conn_catch_up(struct server *sv, struct conn *c)
 	count_take(sv, c, n, before);
 	if (conn_send_text(sv, c) == -1)
 		return -1;
-	if (r == CATCH_UP_SPENT) {
-		conn_finish(sv, c, END_REPLAY);
+	if (r == CATCH_UP_SPENT || r == CATCH_UP_CLOSED) {
+		conn_finish(sv, c, r == CATCH_UP_SPENT ? END_REPLAY :
+		    END_CLOSED);
 		return -1;
 	}
 	if (r == CATCH_UP_DONE && c->s.cursor >= sv->hub_cursor)

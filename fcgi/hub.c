@@ -24,15 +24,49 @@ log_db(struct server *sv)
 	}
 }
 
+/* A LIVE stream a row of the hub belongs to, listed once per fan-out. */
+static void
+touch(void *ctx, void *owner)
+{
+	struct server *sv = ctx;
+	struct conn *c = owner;
+
+	if (c->state != CONN_LIVE || c->fan_seq == sv->fan_seq)
+		return;
+	c->fan_seq = sv->fan_seq;
+	c->touched = sv->touched;
+	sv->touched = c;
+}
+
+/*
+ * The streams the hub's rows belong to, found by each row's topic in the
+ * map (topicmap.h): a stream no row is for is not visited at all, and its
+ * cursor stays behind the hub's until it is used (conn_sync()).
+ */
+static struct conn *
+touched_by_hub(struct server *sv)
+{
+	const struct batch *b = &sv->hub;
+	size_t i;
+
+	sv->fan_seq++;
+	sv->touched = NULL;
+	for (i = 0; i < b->n; i++)
+		topicmap_each(&sv->map, b->f[i].has_topic ? b->f[i].topic :
+		    NULL, touch, sv);
+	return sv->touched;
+}
+
 static void
 hub_fan_out(struct server *sv)
 {
 	struct conn *c, *next;
 
-	for (c = sv->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->state != CONN_LIVE)
+	for (c = touched_by_hub(sv); c != NULL; c = next) {
+		next = c->touched;
+		if (c->state != CONN_LIVE || c->closed)
 			continue;
+		conn_sync(sv, c);
 		if (c->pending.len > PENDING_MAX) {
 			/* A slow reader: let the table hold its backlog. */
 			conn_move(sv, c, CONN_BACKLOG);
@@ -44,7 +78,11 @@ hub_fan_out(struct server *sv)
 			conn_move(sv, c, CONN_BACKLOG);
 			continue;
 		}
-		if (conn_send_text(sv, c) == 0)
+		if (conn_send_text(sv, c) == -1)
+			continue;
+		if (stream_closed(&c->s))
+			conn_finish(sv, c, END_CLOSED);
+		else
 			conn_replay_spent(sv, c, &sv->hub);
 	}
 }

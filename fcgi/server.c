@@ -134,6 +134,26 @@ conn_on_event(struct server *sv, struct handler *h, uint32_t events)
 	conn_event(sv, (struct conn *)h, events);
 }
 
+/* Presence for the status page: the topic patterns most followed now. */
+static void
+count_topics(struct server *sv)
+{
+	struct tm_count top[STATUS_TOPICS];
+	size_t i, n = topicmap_top(&sv->map, top, STATUS_TOPICS), len;
+	struct status_topic *t;
+
+	sv->stat.untopical = (int64_t)sv->map.all.n;
+	sv->stat.ntopics = (int)n;
+	for (i = 0; i < n; i++) {
+		t = &sv->stat.topics[i];
+		len = strlen(top[i].key);
+		/* The map keeps a subtree as "jobs/" and "*" as "". */
+		snprintf(t->pattern, sizeof(t->pattern), "%s%s", top[i].key,
+		    len == 0 || top[i].key[len - 1] == '/' ? "*" : "");
+		t->streams = (int64_t)top[i].n;
+	}
+}
+
 /* A request the intake parsed: answer it, and keep it if it streams. */
 static void
 conn_start(struct server *sv, struct intake_done *d)
@@ -191,6 +211,7 @@ conn_start(struct server *sv, struct intake_done *d)
 		for (o = sv->conns; o != NULL; o = o->next)
 			sv->stat.buffered += (int64_t)o->pending.len;
 		follow_status(&sv->f, &db);
+		count_topics(sv);
 		status_render(d->status_page, &sv->stat, &db, clock_ms(),
 		    &sv->text);
 		goto finish;
@@ -212,6 +233,14 @@ conn_start(struct server *sv, struct intake_done *d)
 	}
 	if (st == STREAM_DONE)
 		goto finish;
+	if (topicmap_add(&sv->map, &c->s.req.topics, c, &c->place) == -1) {
+		logmsg("out of memory for a stream's topics");
+		buf_clear(&sv->text);
+		stream_turn_away(&sv->cfg->stream, &d->req, "server busy",
+		    &sv->text);
+		sv->stat.refused++;
+		goto finish;
+	}
 	c->counted = 1;
 	sv->stat.opened++;
 	sv->stat.open++;
@@ -352,6 +381,7 @@ server_run(const struct config *cfg, int listen_fd)
 	sv.listen_fd = listen_fd;
 	batch_init(&sv.hub);
 	batch_init(&sv.own);
+	topicmap_init(&sv.map);
 	buf_init(&sv.text);
 	srandom((unsigned)getpid() ^ (unsigned)clock_ms());
 	sv.stat.started = time(NULL);
@@ -385,6 +415,7 @@ server_run(const struct config *cfg, int listen_fd)
 	follow_release(&sv.f);
 	batch_release(&sv.hub);
 	batch_release(&sv.own);
+	topicmap_release(&sv.map);
 	buf_release(&sv.text);
 	return status;
 }

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "status.h"
 #include "stream.h"
+#include "topicmap.h"
 
 /* Streams live at or above this descriptor; see intake.h. */
 #define HIGH_FD		1024
@@ -53,6 +54,9 @@ struct conn {
 	struct stream	 s;
 	struct buf	 pending;	/* FastCGI records not yet written */
 	int64_t		 drain_until;	/* ms, while DRAINING */
+	struct tm_place	 place;		/* in sv->map, by its topics */
+	uint64_t	 fan_seq;	/* the fan-out that last touched it */
+	struct conn	*touched;	/* the next one that fan-out touched */
 	struct conn	*prev, *next;
 };
 
@@ -63,7 +67,13 @@ struct server {
 	struct intake	 intake;
 	struct follow	 f;		/* the database */
 	struct batch	 hub, own;
+	/* Every row up to here was read and fanned out: a LIVE stream has
+	 * seen them all, even if its own cursor, moved only when a row of
+	 * its topics comes, is older (conn_sync()). */
 	int64_t		 hub_cursor;
+	struct topicmap	 map;		/* the streams by topic */
+	uint64_t	 fan_seq;	/* fan-outs so far */
+	struct conn	*touched;	/* this fan-out's streams */
 	int64_t		 next_sweep, last_log, last_accept_log;
 	unsigned	 watch_gen;	/* follow_generation() polled */
 	struct buf	 text;		/* scratch */
@@ -90,6 +100,9 @@ ep_add(struct server *sv, int fd, uint32_t events, void *ptr)
 /* Move c by in (conn_next()) and make its epoll interest match, so the
  * two cannot disagree. */
 void	conn_move(struct server *sv, struct conn *c, enum conn_input in);
+/* A LIVE stream's cursor is at least the hub's: make it so before the
+ * cursor is used (a take, an end, a catch-up from the table). */
+void	conn_sync(struct server *sv, struct conn *c);
 int	conn_streaming(const struct conn *c);
 void	conn_close(struct server *sv, struct conn *c);
 void	bury(struct server *sv);

@@ -28,10 +28,10 @@ usage(int status)
 
 	fprintf(f,
 "usage: %s [-q] [-d db] symbol price\n"
-"       %s [-q] [-d db] -e event -m data|- [--to audience]\n"
-"       %s [-q] [-d db] -b < lines\n"
-"       %s [-q] [-d db] -f < lines\n"
-"       %s [-d db] --prune [--keep n] [--max-age duration]\n"
+"       %s [-q] [-d db] [--topic topic [--close]] -e event -m data|- [--to audience]\n"
+"       %s [-q] [-d db] --topic topic --close [--to audience]\n"
+"       %s [-q] [-d db] [--topic topic [--close]] -b|-f < lines\n"
+"       %s [-d db] --prune [--topic pattern] [--keep n] [--max-age duration]\n"
 "       %s [-d db] --simulate SYM=PRICE,... [--rate n] [--count n] [--seed n]\n"
 "\n"
 "  -d, --db PATH          database: an SQLite file or a postgresql:// URL\n"
@@ -41,16 +41,24 @@ usage(int status)
 "      --to NAME          private: only the streams of user NAME, or of a\n"
 "                           group, group:NAME, of users it is granted to\n"
 "                           (table grants), receive it\n"
+"      --topic TOPIC      publish under TOPIC (e.g. jobs/42), or, with -b and\n"
+"                           -f, the lines that name none; with --prune, only\n"
+"                           the topics a pattern (jobs/42, jobs/*) matches\n"
+"      --close            the event is its topic's last; alone, close the\n"
+"                           topic; after -b or -f, close it at the end\n"
 "  -b, --batch            one event per line from stdin, all or nothing:\n"
 "                           SYMBOL PRICE\n"
 "                           {\"symbol\":\"AAPL\",\"price\":189.51}\n"
 "                           {\"event\":\"NAME\",\"data\":\"TEXT\"}\n"
 "                           {\"event\":..,\"data\":..,\"to\":\"NAME\"}\n"
+"                           {\"event\":..,\"data\":..,\"topic\":\"T\",\"close\":true}\n"
 "  -f, --follow           the same lines, each committed as it arrives, for a\n"
 "                           feed piped in; a bad line is skipped and named\n"
 "      --prune            delete old events (with --keep and/or --max-age)\n"
-"      --keep N           keep the newest N events\n"
-"      --max-age DUR      delete events older than DUR (90s, 15m, 12h, 7d)\n"
+"      --keep N           keep the newest N events (of each topic, with\n"
+"                           --topic)\n"
+"      --max-age DUR      delete events older than DUR (90s, 15m, 12h, 7d);\n"
+"                           with --topic, whole topics idle that long\n"
 "      --simulate SPEC    random-walk prices, e.g. AAPL=189.50,META=512.30\n"
 "      --rate N           simulated events per second; 0 as fast as it can (2)\n"
 "      --count N          stop after N simulated events; 0 never (0)\n"
@@ -109,7 +117,7 @@ static void
 parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_PRUNE = 256, OPT_KEEP, OPT_MAXAGE, OPT_SIM, OPT_RATE,
-	    OPT_COUNT, OPT_SEED, OPT_TO };
+	    OPT_COUNT, OPT_SEED, OPT_TO, OPT_TOPIC, OPT_CLOSE };
 	static const struct option longopts[] = {
 		{ "db",		  required_argument, NULL, 'd' },
 		{ "event",	  required_argument, NULL, 'e' },
@@ -125,6 +133,8 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "count",	  required_argument, NULL, OPT_COUNT },
 		{ "seed",	  required_argument, NULL, OPT_SEED },
 		{ "to",		  required_argument, NULL, OPT_TO },
+		{ "topic",	  required_argument, NULL, OPT_TOPIC },
+		{ "close",	  no_argument,	     NULL, OPT_CLOSE },
 		{ "quiet",	  no_argument,	     NULL, 'q' },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
@@ -152,6 +162,8 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_COUNT: p->count = parse_count(optarg, "--count"); break;
 		case OPT_SEED: p->seed = parse_count(optarg, "--seed"); break;
 		case OPT_TO: p->to = optarg; break;
+		case OPT_TOPIC: p->topic = optarg; break;
+		case OPT_CLOSE: p->close = 1; break;
 		case 't':
 			p->busy_ms = (int)parse_count(optarg, "--busy-timeout");
 			break;
@@ -185,9 +197,18 @@ choose_mode(struct options *o, int argc, char **argv)
 		usage(PUSH_USAGE);
 	if (!o->prune && (p->keep >= 0 || p->max_age >= 0))
 		usage(PUSH_USAGE);
-	if (p->event == NULL && (p->data != NULL || p->to != NULL))
+	if (p->close && p->topic == NULL)
+		log_die(PUSH_USAGE, "--close needs the --topic to close");
+	/* --to goes with one event, or with a topic's bare close. */
+	if (p->event == NULL && (p->data != NULL || (p->to != NULL &&
+	    (!p->close || o->batch || o->follow))))
 		usage(PUSH_USAGE);
+	if (p->topic != NULL && p->simulate != NULL)
+		log_die(PUSH_USAGE, "prices are published under prices/SYMBOL: "
+		    "--topic is for other events");
 	if (o->prune) {
+		if (p->close)
+			usage(PUSH_USAGE);
 		if (argc || (p->keep < 0 && p->max_age < 0))
 			usage(PUSH_USAGE);
 		return PUSH_PRUNE;
@@ -203,6 +224,14 @@ choose_mode(struct options *o, int argc, char **argv)
 			usage(PUSH_USAGE);
 		return PUSH_EVENT;
 	}
+	if (p->close) {
+		if (argc)
+			usage(PUSH_USAGE);
+		return PUSH_CLOSE;
+	}
+	if (p->topic != NULL)
+		log_die(PUSH_USAGE, "prices are published under prices/SYMBOL: "
+		    "--topic is for other events");
 	if (argc != 2)
 		usage(PUSH_USAGE);
 	p->symbol = argv[0];

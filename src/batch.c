@@ -21,6 +21,19 @@ batch_release(struct batch *b)
 	batch_init(b);
 }
 
+/* Where the first data: line of a frame starts (after its id: and event:
+ * lines, which hold no "data:" of their own); 0 for none. */
+static size_t
+frame_data_at(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 1; i + 5 <= len; i++)
+		if (p[i - 1] == '\n' && memcmp(p + i, "data:", 5) == 0)
+			return i;
+	return 0;
+}
+
 static int
 add_row(void *ctx, const struct row *r)
 {
@@ -52,6 +65,13 @@ add_row(void *ctx, const struct row *r)
 		f->has_symbol = 1;
 		f->symbol[0] = '\0';
 	}
+	f->data_at = frame_data_at(b->text.data + off, f->len);
+	/* A topic we did not write (too long) matches no stream's pattern. */
+	f->has_topic = r->topic != NULL;
+	if (f->has_topic)
+		snprintf(f->topic, sizeof(f->topic), "%s",
+		    strlen(r->topic) <= TOPIC_MAX ? r->topic : "");
+	f->closes = r->closes;
 	/* A name too long to be one we wrote matches no stream: still private. */
 	f->has_audience = r->audience != NULL;
 	if (f->has_audience)
@@ -78,8 +98,8 @@ batch_load(struct batch *b, struct store *st, int64_t after, int limit,
 	b->full = 0;
 	b->max_bytes = max_bytes;
 	b->after = b->last = after;
-	rc = store_read_span(st, after, limit, add_row, b, &b->oldest,
-	    &b->newest);
+	rc = store_read_span(st, after, limit, b->want, add_row, b,
+	    &b->oldest, &b->newest);
 	if (rc < 0)
 		return rc;
 	/* A short read because add_row ran out of memory is still an error. */

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "topic.h"
 #include "validate.h"
 
 #define BATCH_ROWS	500	/* default rows per read */
@@ -27,9 +28,16 @@ struct frame {
 	char	 symbol[SYMBOL_MAX + 1];
 	int	 has_audience;		/* a private event */
 	char	 audience[AUDIENCE_MAX + 1];
+	size_t	 data_at;		/* where its first data: line starts
+					   in the frame; 0: it has none */
+	int	 has_topic;
+	int	 closes;		/* the last row of its topic */
+	char	 topic[TOPIC_MAX + 1];
 };
 
 struct batch {
+	const struct topics *want;	/* set by the caller: read only these
+					   topics' rows (NULL: every row) */
 	int64_t		 after;		/* rows are > after ... */
 	int64_t		 last;		/* ... and every id <= last was read */
 	int64_t		 oldest;	/* the table's bounds in the same */
@@ -45,7 +53,8 @@ struct batch {
 void	batch_init(struct batch *b);
 void	batch_release(struct batch *b);
 /*
- * Replace the contents with the rows after 'after': up to limit rows, and
+ * Replace the contents with the rows after 'after' (of b->want's topics, if
+ * set): up to limit rows, and
  * no more once the text reaches max_bytes (always at least one row). A
  * batch that is not full covers every id up to newest, so last is newest
  * even when the newest rows were deleted: a cursor moves past the hole

@@ -5,6 +5,7 @@
 
 #include "decimal.h"
 #include "ingest.h"
+#include "topic.h"
 #include "validate.h"
 
 void
@@ -140,7 +141,9 @@ static enum ingest_rc
 insert_price(struct ingest *in, const char *symbol, const char *price,
     int64_t *id)
 {
-	char change[32], data[160], *p;
+	char change[32], data[160], topic[8 + SYMBOL_MAX], *p;
+	struct store_event e = { "price", symbol, price, NULL, 0, NULL, topic,
+	    0 };
 	enum ingest_rc rc;
 
 	if ((rc = price_change(in, symbol, price, change, sizeof(change)))
@@ -157,8 +160,11 @@ insert_price(struct ingest *in, const char *symbol, const char *price,
 	p = stpcpy(p, ",\"change\":");
 	p = stpcpy(p, change);
 	p = stpcpy(p, "}");
-	return stored(in, store_insert(in->store, "price", symbol, price,
-	    data, (size_t)(p - data), NULL, id));
+	e.data = data;
+	e.len = (size_t)(p - data);
+	/* A symbol is a topic segment (validate_symbol() is stricter). */
+	snprintf(topic, sizeof(topic), "prices/%s", symbol);
+	return stored(in, store_put(in->store, &e, id));
 }
 
 static enum ingest_rc
@@ -188,21 +194,27 @@ ingest_price(struct ingest *in, const char *symbol, const char *price)
 	return inserted(in, rc, id);
 }
 
-enum ingest_rc
-ingest_event(struct ingest *in, const char *event, const char *data,
-    size_t len, const char *to)
+/* The checks an event's route must pass; NULL if it does. */
+static const char *
+check_route(const struct ingest_route *r)
 {
 	const char *why;
-	int64_t id = 0;
-	enum ingest_rc rc;
+
+	if (r->to != NULL && (why = validate_audience(r->to)) != NULL)
+		return why;
+	if (r->topic != NULL && (why = topic_check(r->topic)) != NULL)
+		return why;
+	if (r->closes && r->topic == NULL)
+		return "only a topic can be closed: name one";
+	return NULL;
+}
+
+/* data with CR and CRLF made LF, into in->data. */
+static int
+copy_lf(struct ingest *in, const char *data, size_t len)
+{
 	size_t i;
 
-	if ((why = validate_event(event)) != NULL ||
-	    (why = validate_data(data, len)) != NULL ||
-	    (to != NULL && (why = validate_audience(to)) != NULL))
-		return invalid(in, "", why);
-	if (in->check_only)
-		return INGEST_OK;
 	buf_clear(&in->data);
 	for (i = 0; i < len; i++) {
 		char c = data[i];
@@ -212,58 +224,134 @@ ingest_event(struct ingest *in, const char *event, const char *data,
 				i++;
 		}
 		if (buf_append(&in->data, &c, 1) == -1)
-			return out_of_memory(in);
+			return -1;
 	}
-	rc = stored(in, store_insert(in->store, event, NULL, NULL,
-	    in->data.data ? in->data.data : "", in->data.len, to, &id));
+	return 0;
+}
+
+enum ingest_rc
+ingest_event(struct ingest *in, const char *event, const char *data,
+    size_t len, const struct ingest_route *route)
+{
+	static const struct ingest_route nowhere;
+	const struct ingest_route *r = route != NULL ? route : &nowhere;
+	struct store_event e = { event, NULL, NULL, NULL, 0, r->to, r->topic,
+	    r->closes };
+	const char *why;
+	int64_t id = 0;
+	enum ingest_rc rc;
+
+	if ((why = validate_event(event)) != NULL ||
+	    (why = validate_data(data, len)) != NULL ||
+	    (why = check_route(r)) != NULL)
+		return invalid(in, "", why);
+	if (in->check_only)
+		return INGEST_OK;
+	if (copy_lf(in, data, len) == -1)
+		return out_of_memory(in);
+	e.data = in->data.data ? in->data.data : "";
+	e.len = in->data.len;
+	rc = stored(in, store_put(in->store, &e, &id));
 	return inserted(in, rc, id);
+}
+
+enum ingest_rc
+ingest_close(struct ingest *in, const char *topic, const char *to)
+{
+	struct ingest_route r = { to, topic, 1 };
+
+	return ingest_event(in, "close", "", 0, &r);
+}
+
+static const char *const json_keys[] = {
+	"event", "data", "symbol", "price", "to", "topic", "close", NULL
+};
+
+/* A string value without a NUL inside, or absent; NULL means bad. */
+static int
+plain_string(const struct jsonl_pair *p)
+{
+	return p == NULL || (p->is_string && strlen(p->val) == p->val_len);
+}
+
+/* "close": true or false (absent: false); -1 if it is something else. */
+static int
+json_close(const struct jsonl_pair *p)
+{
+	if (p == NULL || (!p->is_string && strcmp(p->val, "false") == 0))
+		return 0;
+	return !p->is_string && strcmp(p->val, "true") == 0 ? 1 : -1;
+}
+
+static enum ingest_rc
+json_price(struct ingest *in, const struct jsonl_pair *sym,
+    const struct jsonl_pair *price)
+{
+	const struct jsonl_pair *ev = jsonl_get(&in->json, "event");
+
+	if (sym == NULL || price == NULL || !sym->is_string)
+		return invalid(in, "bad JSON", "a price needs \"symbol\" "
+		    "(a string) and \"price\"");
+	if (jsonl_get(&in->json, "data") != NULL ||
+	    (ev != NULL && strcmp(ev->val, "price")))
+		return invalid(in, "bad JSON", "a price takes no "
+		    "\"data\" and no other event name");
+	if (jsonl_get(&in->json, "to") != NULL)
+		return invalid(in, "bad JSON", "prices are public: "
+		    "\"to\" is for other events");
+	if (jsonl_get(&in->json, "topic") != NULL ||
+	    jsonl_get(&in->json, "close") != NULL)
+		return invalid(in, "bad JSON", "a price's topic is "
+		    "prices/SYMBOL: \"topic\" and \"close\" are for other "
+		    "events");
+	return ingest_price(in, sym->val, price->val);
 }
 
 static enum ingest_rc
 json_line(struct ingest *in, const char *line, size_t len)
 {
-	const struct jsonl_pair *ev, *data, *sym, *price, *to;
+	const struct jsonl_pair *ev, *data, *sym, *price, *to, *topic;
+	struct ingest_route r;
 	const char *why;
-	int i;
+	int i, k;
 
 	if ((why = jsonl_parse(&in->json, line, len)) != NULL)
 		return invalid(in, "bad JSON", why);
 	for (i = 0; i < in->json.n; i++) {
-		const char *k = in->json.pair[i].key;
-		if (strcmp(k, "event") != 0 && strcmp(k, "data") != 0 &&
-		    strcmp(k, "symbol") != 0 && strcmp(k, "price") != 0 &&
-		    strcmp(k, "to") != 0)
+		for (k = 0; json_keys[k] != NULL; k++)
+			if (strcmp(in->json.pair[i].key, json_keys[k]) == 0)
+				break;
+		if (json_keys[k] == NULL)
 			return invalid(in, "bad JSON", "unknown key (use event, "
-			    "data, symbol, price, to)");
+			    "data, symbol, price, to, topic, close)");
 	}
 	ev = jsonl_get(&in->json, "event");
 	data = jsonl_get(&in->json, "data");
 	sym = jsonl_get(&in->json, "symbol");
 	price = jsonl_get(&in->json, "price");
 	to = jsonl_get(&in->json, "to");
-	if (to != NULL && (!to->is_string || strlen(to->val) != to->val_len))
+	topic = jsonl_get(&in->json, "topic");
+	if (!plain_string(to))
 		return invalid(in, "bad JSON", "\"to\" must be a string");
+	if (!plain_string(topic))
+		return invalid(in, "bad JSON", "\"topic\" must be a string");
 	if (ev != NULL && !ev->is_string)
 		return invalid(in, "bad JSON", "event must be a string");
-	if (sym != NULL || price != NULL) {
-		if (sym == NULL || price == NULL || !sym->is_string)
-			return invalid(in, "bad JSON", "a price needs \"symbol\" "
-			    "(a string) and \"price\"");
-		if (data != NULL || (ev != NULL && strcmp(ev->val, "price")))
-			return invalid(in, "bad JSON", "a price takes no "
-			    "\"data\" and no other event name");
-		if (to != NULL)
-			return invalid(in, "bad JSON", "prices are public: "
-			    "\"to\" is for other events");
-		return ingest_price(in, sym->val, price->val);
-	}
+	if (sym != NULL || price != NULL)
+		return json_price(in, sym, price);
+	r.to = to != NULL ? to->val : NULL;
+	r.topic = topic != NULL ? topic->val : in->topic;
+	if ((r.closes = json_close(jsonl_get(&in->json, "close"))) == -1)
+		return invalid(in, "bad JSON", "\"close\" must be true or "
+		    "false");
+	if (ev == NULL && data == NULL && r.closes)
+		return ingest_close(in, r.topic, r.to);
 	if (ev == NULL || data == NULL || !data->is_string)
 		return invalid(in, "bad JSON", "an event needs \"event\" and "
 		    "\"data\" (strings)");
 	if (strlen(ev->val) != ev->val_len)
 		return invalid(in, "", "event name holds a NUL byte");
-	return ingest_event(in, ev->val, data->val, data->val_len,
-	    to != NULL ? to->val : NULL);
+	return ingest_event(in, ev->val, data->val, data->val_len, &r);
 }
 
 enum ingest_rc

@@ -9,6 +9,11 @@
  *                                        makes a multi-line payload
  *   {"event":..,"data":..,"to":"alice"}  a private one, for that audience
  *                                         ("group:NAME" for a group)
+ *   {"event":..,"data":..,"topic":"jobs/42"}  under a topic (else
+ *                                         in->topic, if set)
+ *   {"event":..,"data":..,"topic":..,"close":true}  its topic's last event
+ *   {"topic":"jobs/42","close":true}     close the topic, with no event
+ * A price is published under the topic prices/SYMBOL.
  *   blank lines and lines starting with '#' are skipped.
  */
 #ifndef INGEST_H
@@ -51,6 +56,8 @@ struct ingest {
 	int		 check_only;	/* validate, insert nothing */
 	int		 in_tx;		/* the price cache is valid */
 	int		 store_rc;	/* after INGEST_FAILED: the store's code */
+	const char	*topic;		/* borrowed: the topic of lines that
+					   name none (NULL: none) */
 	struct ingest_price prices[INGEST_PRICE_SLOTS];
 	char		 err[512];
 };
@@ -70,14 +77,27 @@ void	ingest_rollback(struct ingest *in);
  * percent against the symbol's previous price (null for its first).
  */
 enum ingest_rc ingest_price(struct ingest *in, const char *symbol, const char *price);
+/* Where an event goes besides everyone. */
+struct ingest_route {
+	const char	*to;		/* its audience (a user, or "group:NAME"
+					   that users hold grants for); NULL:
+					   public */
+	const char	*topic;		/* NULL: of no topic */
+	int		 closes;	/* 1: its topic's last event */
+};
+
 /*
  * Insert a generic event. CR and CRLF in data become LF, so the stored
- * payload is what EventSource hands the page. to (NULL: public) makes it
- * private to that audience (a user, or "group:NAME" that users hold grants
- * for).
+ * payload is what EventSource hands the page. route NULL is a public
+ * event of no topic.
  */
 enum ingest_rc ingest_event(struct ingest *in, const char *event, const char *data,
-	    size_t len, const char *to);
+	    size_t len, const struct ingest_route *route);
+/* Close a topic without an event of its own: a row named "close" with no
+ * data (which EventSource does not dispatch) and closes set; to as in a
+ * route. */
+enum ingest_rc ingest_close(struct ingest *in, const char *topic,
+	    const char *to);
 /* Parse and insert one batch line (without its LF). */
 enum ingest_rc ingest_line(struct ingest *in, const char *line, size_t len);
 

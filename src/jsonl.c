@@ -1,4 +1,5 @@
-/* jsonl.c - a strict parser for flat JSON objects of strings and numbers. */
+/* jsonl.c - a strict parser for flat JSON objects of strings, numbers and
+ * booleans. */
 #include <string.h>
 
 #include "jsonl.h"
@@ -168,6 +169,21 @@ number(struct cursor *c, struct buf *b)
 	return NULL;
 }
 
+/* true or false, kept as its text. */
+static const char *
+boolean(struct cursor *c, struct buf *b)
+{
+	const char *lit = *c->p == 't' ? "true" : "false";
+	size_t n = strlen(lit);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+		return "bad literal";
+	c->p += n;
+	if (buf_append(b, lit, n + 1) == -1)
+		return "out of memory";
+	return NULL;
+}
+
 /* Offsets into j->text while parsing: the buf may move as it grows. */
 struct span {
 	size_t key, val, val_len;
@@ -198,7 +214,8 @@ member(struct cursor *c, struct jsonl *j, struct span *sp)
 		why = string(c, &j->text);
 	} else {
 		sp->is_string = 0;
-		why = number(c, &j->text);
+		why = c->p < c->end && (*c->p == 't' || *c->p == 'f') ?
+		    boolean(c, &j->text) : number(c, &j->text);
 	}
 	sp->val_len = j->text.len - sp->val - 1;
 	return why;

@@ -1,6 +1,6 @@
 /*
  * jsonl.h - the one JSON shape sse-push reads from a batch line: a flat
- * object whose values are strings or numbers, e.g.
+ * object whose values are strings, numbers or booleans, e.g.
  *   {"event":"alert","data":"disk full"}  {"symbol":"AAPL","price":189.51}
  * Strict RFC 8259 syntax for that subset; nested values are refused.
  *
@@ -17,7 +17,8 @@
 
 struct jsonl_pair {
 	char	*key;		/* decoded, NUL-terminated */
-	char	*val;		/* decoded string, or the number's text */
+	char	*val;		/* decoded string, or the number's text, or
+				   "true" or "false" */
 	size_t	 val_len;
 	int	 is_string;
 };

@@ -11,6 +11,7 @@
 #include "push.h"
 #include "simulate.h"
 #include "store.h"
+#include "topic.h"
 
 struct run {
 	const struct push_opts	*o;
@@ -181,6 +182,8 @@ run_batch(struct run *r)
 		rc = ingest_line(&r->in, all.data + off, len);
 	}
 	buf_release(&all);
+	if (rc == INGEST_OK && r->o->close)
+		rc = ingest_close(&r->in, r->o->topic, NULL);
 	if (rc == INGEST_OK)
 		rc = ingest_commit(&r->in);
 	if (tty && lineno >= 65536)
@@ -220,6 +223,24 @@ still_busy(struct run *r, enum ingest_rc rc, int64_t n)
 	fprintf(r->io->log, "%s: event %lld: %s; still trying\n", r->io->name,
 	    (long long)n, r->in.err);
 	return 1;
+}
+
+/* The feed ended: its topic's last row, in a transaction of its own;
+ * n counts it for the log. */
+static enum push_status
+close_topic(struct run *r, int64_t n)
+{
+	enum ingest_rc rc;
+
+	do {
+		if ((rc = ingest_begin(&r->in)) == INGEST_OK)
+			rc = finish_one(&r->in, ingest_close(&r->in,
+			    r->o->topic, NULL));
+	} while (still_busy(r, rc, n));
+	if (rc != INGEST_OK)
+		return fail(r, status_of_ingest(&r->in, rc), "cannot close "
+		    "'%s': %s", r->o->topic, r->in.err);
+	return r->o->quiet ? PUSH_OK : print_id(r, r->in.last_id);
 }
 
 /*
@@ -262,8 +283,10 @@ run_follow(struct run *r)
 			break;
 	}
 	buf_release(&line);
+	if (more == 0 && r->o->close)
+		status = close_topic(r, lineno + 1);
 	/* Each refused line was named as it came. */
-	return more == 0 && refused ? PUSH_INPUT : status;
+	return status == PUSH_OK && refused ? PUSH_INPUT : status;
 }
 
 /* Wait until next, then move it on by gap_ns. */
@@ -336,6 +359,7 @@ static enum push_status
 run_single(struct run *r)
 {
 	const struct push_opts *o = r->o;
+	const struct ingest_route route = { o->to, o->topic, o->close };
 	enum push_status status = PUSH_OK;
 	enum ingest_rc rc = INGEST_OK;
 	struct buf data;
@@ -349,7 +373,11 @@ run_single(struct run *r)
 		if (status == PUSH_OK &&
 		    (rc = ingest_begin(&r->in)) == INGEST_OK)
 			rc = finish_one(&r->in, ingest_event(&r->in, o->event,
-			    data.data ? data.data : "", data.len, o->to));
+			    data.data ? data.data : "", data.len, &route));
+	} else if (o->mode == PUSH_CLOSE) {
+		if ((rc = ingest_begin(&r->in)) == INGEST_OK)
+			rc = finish_one(&r->in, ingest_close(&r->in, o->topic,
+			    o->to));
 	} else if ((rc = ingest_begin(&r->in)) == INGEST_OK)
 		rc = finish_one(&r->in, ingest_price(&r->in, o->symbol,
 		    o->price));
@@ -365,10 +393,16 @@ run_single(struct run *r)
 static enum push_status
 run_prune(struct run *r)
 {
+	struct topics t;
+	const char *why;
 	int64_t n;
 	int rc;
 
-	if ((rc = store_prune(&r->st, r->o->keep, r->o->max_age, &n)) !=
+	topics_init(&t);
+	if (r->o->topic != NULL && (why = topics_add(&t, r->o->topic,
+	    strlen(r->o->topic))) != NULL)
+		return fail(r, PUSH_USAGE, "--topic '%s': %s", r->o->topic, why);
+	if ((rc = store_prune(&r->st, r->o->keep, r->o->max_age, &t, &n)) !=
 	    STORE_OK)
 		return fail(r, status_of_store(rc), "%s",
 		    store_errmsg(&r->st));
@@ -381,6 +415,7 @@ push_run(const struct push_opts *o, const struct push_io *io, char *err,
 {
 	struct run r;
 	enum push_status status;
+	const char *why;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -389,10 +424,16 @@ push_run(const struct push_opts *o, const struct push_io *io, char *err,
 	r.err = err;
 	r.errsz = errsz;
 	err[0] = '\0';
+	/* A topic to publish under is a name: one bad name is one error,
+	 * not one per line of a feed. */
+	if (o->topic != NULL && o->mode != PUSH_PRUNE &&
+	    (why = topic_check(o->topic)) != NULL)
+		return fail(&r, PUSH_USAGE, "--topic '%s': %s", o->topic, why);
 	if ((rc = store_open(&r.st, o->db, 0, o->busy_ms)) != STORE_OK)
 		return fail(&r, status_of_store(rc), "%s",
 		    store_errmsg(&r.st));
 	ingest_init(&r.in, &r.st);
+	r.in.topic = o->topic;
 	switch (o->mode) {
 	case PUSH_BATCH:	status = run_batch(&r); break;
 	case PUSH_FOLLOW:	status = run_follow(&r); break;

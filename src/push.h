@@ -19,7 +19,9 @@ enum push_mode {
 	PUSH_BATCH,		/* lines from in, all in one transaction */
 	PUSH_FOLLOW,		/* lines from in, each committed as it comes */
 	PUSH_SIMULATE,		/* random-walk prices: simulate, rate, count */
-	PUSH_PRUNE		/* delete old events: keep, max_age */
+	PUSH_PRUNE,		/* delete old events: keep, max_age (of the
+				   topics matching topic, if set) */
+	PUSH_CLOSE		/* close topic, with no event of its own */
 };
 
 /* Exit statuses, as in sse-push(1). */
@@ -40,6 +42,10 @@ struct push_opts {
 	const char	*db;
 	const char	*symbol, *price;		/* PUSH_PRICE */
 	const char	*event, *data, *to;		/* PUSH_EVENT */
+	const char	*topic;		/* the topic of an event, of lines that
+					   name none, or to prune (a pattern) */
+	int		 close;		/* the event closes topic; after -b or
+					   -f, a last row closes it */
 	const char	*simulate;			/* PUSH_SIMULATE */
 	int64_t		 rate, count, seed;
 	int64_t		 keep, max_age;			/* PUSH_PRUNE; < 0 off */

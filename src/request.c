@@ -84,7 +84,8 @@ parse_pair(struct request *r, const char *s, size_t n)
 	if (urldecode(s, klen, key, sizeof(key)) < 0)
 		return strncmp(s, "symbols", klen) == 0 ? -1 : 0;
 	if (strcmp(key, "lastEventId") != 0 &&
-	    strcmp(key, "last_event_id") != 0 && strcmp(key, "symbols") != 0)
+	    strcmp(key, "last_event_id") != 0 && strcmp(key, "symbols") != 0 &&
+	    strcmp(key, "topic") != 0)
 		return 0;
 	vlen = eq ? urldecode(eq + 1, n - klen - 1, val, sizeof(val)) : 0;
 	if (vlen < 0) {
@@ -95,6 +96,9 @@ parse_pair(struct request *r, const char *s, size_t n)
 		val[0] = '\0';
 	if (key[0] == 's')
 		return add_symbols(r, val, (size_t)vlen);
+	if (key[0] == 't')
+		return (r->error = topics_add(&r->topics, val, (size_t)vlen))
+		    == NULL ? 0 : -1;
 	/* The header wins; a bad query cursor counts as absent. */
 	if (!r->has_cursor && sse_parse_id(val, (size_t)vlen, &r->cursor) == 0)
 		r->has_cursor = 1;
@@ -138,6 +142,27 @@ request_parse(struct request *r, const char *method, const char *query,
 			return 400;
 		}
 	}
+	return 200;
+}
+
+int
+request_path(struct request *r, const char *path_info)
+{
+	size_t len;
+
+	if (path_info == NULL || path_info[0] == '\0')
+		return 200;
+	/* CGI/1.1 (RFC 3875): PATH_INFO is empty or starts with '/'; else
+	 * the web server split the path somewhere it should not have. */
+	if (*path_info++ != '/') {
+		r->error = "PATH_INFO does not start with '/': the web server "
+		    "splits the endpoint's path inside a name";
+		return 500;
+	}
+	if ((len = strlen(path_info)) == 0)
+		return 200;
+	if ((r->error = topics_add(&r->topics, path_info, len)) != NULL)
+		return 400;
 	return 200;
 }
 

@@ -1,7 +1,8 @@
 /*
  * request.h - what a client asked for: the method, the resume cursor
- * (Last-Event-ID header, else the lastEventId query parameter) and an
- * optional symbols filter. Everything is copied; nothing is borrowed.
+ * (Last-Event-ID header, else the lastEventId query parameter), the topics
+ * (the path after the endpoint's, and topic= in the query, repeatable) and
+ * an optional symbols filter. Everything is copied; nothing is borrowed.
  *
  * Errors: the HTTP status to answer (200 to go on), with r->error saying
  * why for a refusal.
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "cors.h"
+#include "topic.h"
 #include "validate.h"
 
 #define REQUEST_SYMBOLS_MAX	32
@@ -25,6 +27,7 @@ struct request {
 	int64_t		 cursor;
 	int		 nsymbols;	/* 0: every event */
 	char		 symbols[REQUEST_SYMBOLS_MAX][SYMBOL_MAX + 1];
+	struct topics	 topics;	/* path and topic=; none: every row */
 	const char	*error;		/* reason for a 4xx/500 (static string) */
 	char		 origin[CORS_ORIGIN_MAX + 1];	/* "" if absent */
 	char		 preflight[16];	/* Access-Control-Request-Method */
@@ -41,6 +44,15 @@ struct request {
  */
 int	request_parse(struct request *r, const char *method, const char *query,
 	    const char *last_event_id);
+
+/*
+ * The topic the path names: PATH_INFO, the part of the URL after the
+ * endpoint's ("/jobs/42" for /sse/jobs/42), decoded by the web server; a
+ * pattern like any topic= value. NULL, "" and "/" name none. Returns 200,
+ * 400 with r->error saying why, or 500 for a PATH_INFO that does not start
+ * with '/' (the web server's configuration).
+ */
+int	request_path(struct request *r, const char *path_info);
 
 /* Keep the Origin and Access-Control-Request-Method headers (either may be
  * NULL); a value too long to be one is dropped. */

@@ -12,6 +12,21 @@ param(char *const *env, const char *name)
 	return v;
 }
 
+/* The topic in the path. Two PATH_INFO (a web server set up to add its
+ * own to the usual ones) cannot say which was meant: neither is. */
+static int
+request_topic_path(struct request *r, char *const *env)
+{
+	const char *v;
+
+	if (request_param(env, "PATH_INFO", &v) > 1) {
+		r->error = "PATH_INFO came twice: the web server's "
+		    "configuration sets it twice";
+		return 500;
+	}
+	return request_path(r, v);
+}
+
 int
 responder_read(struct request *r, enum status_format *page,
     char *const *env, const char *status_path, int private_)
@@ -28,6 +43,8 @@ responder_read(struct request *r, enum status_format *page,
 	/* The status page is the web server's to guard (conf/); a stream on
 	 * a private endpoint needs its signed-in user, read from all of env:
 	 * getenv() and FCGX_GetParam() return the first of two copies. */
+	if (status == 200 && *page == STATUS_NONE)
+		status = request_topic_path(r, env);
 	if (status == 200 && *page == STATUS_NONE)
 		status = request_auth(r, env, private_);
 	return status;
@@ -66,10 +83,16 @@ responder_catch_up(struct stream *s, struct batch *b, struct store *st,
 	case GRANTS_FAILED:	return CATCH_UP_GRANTS;
 	case GRANTS_OK:		break;
 	}
-	if ((rc = batch_load(b, st, s->cursor, rows, BATCH_BYTES)) != STORE_OK)
+	/* A stream on topics reads their rows alone, through the index. */
+	b->want = s->req.topics.n > 0 ? &s->req.topics : NULL;
+	rc = batch_load(b, st, s->cursor, rows, BATCH_BYTES);
+	b->want = NULL;
+	if (rc != STORE_OK)
 		return rc == STORE_BUSY ? CATCH_UP_HELD : CATCH_UP_FAILED;
 	if ((*events = stream_take(s, b, out)) < 0)
 		*events = 0;
+	if (stream_closed(s))
+		return CATCH_UP_CLOSED;
 	if (!b->full)
 		return CATCH_UP_DONE;
 	return stream_replay_spent(s, cfg) ? CATCH_UP_SPENT : CATCH_UP_MORE;

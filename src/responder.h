@@ -57,6 +57,8 @@ enum responder_catch_up {
 	CATCH_UP_DONE,		/* taken up to the end of the table */
 	CATCH_UP_SPENT,		/* a full batch, and the stream replayed all
 				   it may: end it (the client resumes) */
+	CATCH_UP_CLOSED,	/* its topic's last row was taken: end it (the
+				   client comes back to a 204) */
 	CATCH_UP_HELD,		/* busy (the grants or the rows): try later */
 	CATCH_UP_GRANTS,	/* the grants cannot be read: end the stream */
 	CATCH_UP_FAILED		/* the rows cannot be read: store_errmsg() */

@@ -60,7 +60,33 @@ static const char *const end_names[END_COUNT] = {
 	[END_LIFETIME] = "lifetime", [END_REPLAY] = "replay",
 	[END_REPLACED] = "replaced", [END_SHUTDOWN] = "shutdown",
 	[END_DROP] = "drop", [END_GRANTS] = "grants",
+	[END_CLOSED] = "closed",
 };
+
+/* Presence: streams per topic pattern, the most followed (a topic's
+ * characters need no escaping in a label). */
+static void
+render_topics(enum status_format f, const struct status *st,
+    struct buf *out)
+{
+	int i;
+
+	metric(out, f, "streams_no_topic", "gauge",
+	    "open streams that asked for no topic (every row)", st->untopical);
+	if (f == STATUS_OPENMETRICS && st->ntopics > 0)
+		buf_printf(out, "# TYPE sse_topic_streams gauge\n"
+		    "# HELP sse_topic_streams open streams on a topic pattern, "
+		    "the %d most followed\n", STATUS_TOPICS);
+	for (i = 0; i < st->ntopics; i++)
+		if (f == STATUS_TEXT)
+			buf_printf(out, "topic %-18s %lld\n",
+			    st->topics[i].pattern,
+			    (long long)st->topics[i].streams);
+		else
+			buf_printf(out, "sse_topic_streams{topic=\"%s\"} %lld\n",
+			    st->topics[i].pattern,
+			    (long long)st->topics[i].streams);
+}
 
 static void
 render_streams(enum status_format f, const struct status *st, int64_t now_ms,
@@ -105,6 +131,7 @@ render_streams(enum status_format f, const struct status *st, int64_t now_ms,
 	    st->replayed);
 	metric(out, f, "database_errors", "counter",
 	    "failed database opens and reads", st->db_errors);
+	render_topics(f, st, out);
 }
 
 void

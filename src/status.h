@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "topic.h"
 
 enum status_format { STATUS_NONE, STATUS_TEXT, STATUS_OPENMETRICS };
 
@@ -25,7 +26,15 @@ enum status_end {
 	END_SHUTDOWN,		/* SIGTERM or SIGINT */
 	END_DROP,		/* SIGUSR1 */
 	END_GRANTS,		/* its user's grants could not be read again */
+	END_CLOSED,		/* its topic was closed (after the last row) */
 	END_COUNT
+};
+
+/* Presence: the topic patterns most followed now, and by how many. */
+#define STATUS_TOPICS	10
+struct status_topic {
+	char		 pattern[TOPIC_MAX + 3];	/* a name, a subtree, or every topic */
+	int64_t		 streams;
 };
 
 struct status {
@@ -41,6 +50,9 @@ struct status {
 	int64_t		 bytes;		/* of SSE text sent */
 	int64_t		 replayed;	/* rows sent from catch-up reads */
 	int64_t		 db_errors;	/* failed opens and reads */
+	int64_t		 untopical;	/* open streams that asked for no topic */
+	int		 ntopics;	/* of topics[], most followed first */
+	struct status_topic topics[STATUS_TOPICS];
 };
 
 /* The database as the status page shows it. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "store_engine.h"
 
 /* Generated from schema/NNN-*.sql (schema/pg/ has as many). */
@@ -165,11 +166,55 @@ store_close(struct store *s)
 	s->engine = NULL;
 }
 
-int
-store_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
-    void *ctx)
+/* The engines see NULL for "every row", never an empty set. */
+static const struct topics *
+some(const struct topics *t)
 {
-	return s->engine->read_after(s, after, limit, fn, ctx);
+	return t != NULL && t->n > 0 ? t : NULL;
+}
+
+int
+store_topics_sql(const struct topics *t, char sigil, int first, char *out,
+    size_t outsz, char vals[][TOPIC_MAX + 1])
+{
+	struct buf b;
+	int i, n = 0, p = first, bad = 0;
+
+	buf_init(&b);
+	bad |= buf_appends(&b, "topic IS NOT NULL AND (");
+	for (i = 0; i < t->n; i++) {
+		const char *name = topics_at(t, i);
+		if (i > 0)
+			bad |= buf_appends(&b, " OR ");
+		if (!topics_is_subtree(t, i)) {
+			bad |= buf_printf(&b, "topic = %c%d", sigil, p++);
+			strcpy(vals[n++], name);
+		} else if (name[0] == '\0')
+			bad |= buf_appends(&b, "1 = 1");	/* "*" */
+		else {
+			/* One range of the (topic, id) index. */
+			bad |= buf_printf(&b, "(topic >= %c%d AND topic < %c%d)",
+			    sigil, p, sigil, p + 1);
+			p += 2;
+			strcpy(vals[n++], name);
+			topic_upper(name, vals[n++]);
+		}
+	}
+	bad |= buf_appends(&b, ")");
+	if (bad || b.len >= outsz) {
+		buf_release(&b);
+		return -1;
+	}
+	memcpy(out, b.data, b.len + 1);
+	buf_release(&b);
+	return n;
+}
+
+int
+store_read_after(struct store *s, int64_t after, int limit,
+    const struct topics *topics, store_row_fn fn, void *ctx)
+{
+	return s->engine->read_after(s, after, limit, some(topics), fn, ctx);
 }
 
 int
@@ -179,10 +224,19 @@ store_bounds(struct store *s, int64_t *oldest, int64_t *newest)
 }
 
 int
-store_read_span(struct store *s, int64_t after, int limit, store_row_fn fn,
-    void *ctx, int64_t *oldest, int64_t *newest)
+store_read_span(struct store *s, int64_t after, int limit,
+    const struct topics *topics, store_row_fn fn, void *ctx,
+    int64_t *oldest, int64_t *newest)
 {
-	return s->engine->read_span(s, after, limit, fn, ctx, oldest, newest);
+	return s->engine->read_span(s, after, limit, some(topics), fn, ctx,
+	    oldest, newest);
+}
+
+int
+store_topic_last(struct store *s, const char *topic, struct store_tail *t)
+{
+	memset(t, 0, sizeof(*t));
+	return s->engine->topic_last(s, topic, t);
 }
 
 int
@@ -270,15 +324,23 @@ now_iso(char out[32])
 }
 
 int
-store_insert(struct store *s, const char *event, const char *symbol,
-    const char *price, const char *data, size_t len, const char *audience,
-    int64_t *id)
+store_put(struct store *s, const struct store_event *e, int64_t *id)
 {
 	char ts[32];
 
 	now_iso(ts);
-	return s->engine->insert(s, ts, event, symbol, price, data, len,
-	    audience, id);
+	return s->engine->insert(s, ts, e, id);
+}
+
+int
+store_insert(struct store *s, const char *event, const char *symbol,
+    const char *price, const char *data, size_t len, const char *audience,
+    int64_t *id)
+{
+	struct store_event e = { event, symbol, price, data, len, audience,
+	    NULL, 0 };
+
+	return store_put(s, &e, id);
 }
 
 int
@@ -303,18 +365,20 @@ store_last_price(struct store *s, const char *symbol, char *out,
 }
 
 int
-store_prune(struct store *s, int64_t keep, int64_t max_age, int64_t *deleted)
+store_prune(struct store *s, int64_t keep, int64_t max_age,
+    const struct topics *topics, int64_t *deleted)
 {
 	int rc;
 
 	*deleted = 0;
+	topics = some(topics);
 	if ((rc = store_begin(s)) != STORE_OK)
 		return rc;
-	if (keep >= 0 && (rc = s->engine->prune_step(s, 0, keep, deleted)) !=
-	    STORE_OK)
+	if (keep >= 0 && (rc = s->engine->prune_step(s, 0, keep, topics,
+	    deleted)) != STORE_OK)
 		goto fail;
 	if (max_age >= 0 && (rc = s->engine->prune_step(s, 1, max_age,
-	    deleted)) != STORE_OK)
+	    topics, deleted)) != STORE_OK)
 		goto fail;
 	if ((rc = store_commit(s)) != STORE_OK)
 		goto fail;

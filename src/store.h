@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "topic.h"
+#include "validate.h"
+
 enum store_rc {
 	STORE_OK	=  0,
 	STORE_ERR	= -1,	/* anything not listed below */
@@ -47,6 +50,27 @@ struct row {
 	const char	*data;
 	size_t		 data_len;
 	const char	*audience;	/* NULL: a public event */
+	const char	*topic;		/* NULL: of no topic */
+	int		 closes;	/* the last row of its topic */
+};
+
+/* One row to insert: what its columns hold (NULL: SQL NULL). */
+struct store_event {
+	const char	*event;
+	const char	*symbol, *price;	/* a price event's, else NULL */
+	const char	*data;
+	size_t		 len;
+	const char	*audience;	/* NULL: public */
+	const char	*topic;		/* NULL: of no topic */
+	int		 closes;	/* 1: the topic's last row */
+};
+
+/* A topic's newest row, as store_topic_last() reads it. */
+struct store_tail {
+	int64_t		 id;		/* 0: the topic has no row */
+	int		 closes;
+	int		 has_audience;
+	char		 audience[AUDIENCE_MAX + 1];
 };
 
 typedef int (*store_row_fn)(void *ctx, const struct row *r);
@@ -72,11 +96,13 @@ const char *store_errmsg(const struct store *s);
 
 /*
  * Call fn for up to limit rows with id > after, in id order, inside one
- * statement (so no read transaction stays open after the call). fn returning
- * non-zero stops early. Returns the number of rows seen, or a STORE_* code.
+ * statement (so no read transaction stays open after the call): every row,
+ * or (topics not NULL and not empty) the rows of the topics it matches,
+ * read through the (topic, id) index. fn returning non-zero stops early.
+ * Returns the number of rows seen, or a STORE_* code.
  */
 int	store_read_after(struct store *s, int64_t after, int limit,
-	    store_row_fn fn, void *ctx);
+	    const struct topics *topics, store_row_fn fn, void *ctx);
 
 /*
  * The oldest id still in the table and the newest id ever assigned (ids
@@ -91,7 +117,11 @@ int	store_bounds(struct store *s, int64_t *oldest, int64_t *newest);
  * store_read_after().
  */
 int	store_read_span(struct store *s, int64_t after, int limit,
-	    store_row_fn fn, void *ctx, int64_t *oldest, int64_t *newest);
+	    const struct topics *topics, store_row_fn fn, void *ctx,
+	    int64_t *oldest, int64_t *newest);
+/* The newest row of topic (a name, not a pattern) into *t. */
+int	store_topic_last(struct store *s, const char *topic,
+	    struct store_tail *t);
 /* When the newest row was written, in ms since the epoch; -1 if the table
  * is empty or its ts is not one we write. */
 int	store_newest_time(struct store *s, int64_t *epoch_ms);
@@ -104,11 +134,14 @@ int	store_commit(struct store *s);
 void	store_rollback(struct store *s);
 
 /*
- * Insert one row, stamped with the time now (UTC, milliseconds): event,
- * data as given, symbol and price (NULL for none) for the rows whose
- * symbol filters apply to, and audience (NULL: public) for private ones. The store checks nothing: the caller (ingest)
- * has. Sets *id.
+ * Insert one row, stamped with the time now (UTC, milliseconds), with the
+ * columns of e. The store checks nothing: the caller (ingest) has. Sets
+ * *id.
  */
+int	store_put(struct store *s, const struct store_event *e, int64_t *id);
+/* store_put() of event, data as given, symbol and price (NULL for none)
+ * for the rows symbol filters apply to, and audience (NULL: public) for
+ * private ones; of no topic. */
 int	store_insert(struct store *s, const char *event, const char *symbol,
 	    const char *price, const char *data, size_t len,
 	    const char *audience, int64_t *id);
@@ -133,8 +166,22 @@ int	store_last_price(struct store *s, const char *symbol, char *out,
 /*
  * Delete all but the newest keep events (keep < 0: no count limit) and those
  * older than max_age seconds (max_age < 0: no age limit). Sets *deleted.
+ * With topics (not NULL, not empty), only rows of the topics they match
+ * go, each topic on its own: keep is per topic, and a topic goes whole
+ * once its newest row is older than max_age, so no client resumes into
+ * half of one.
  */
 int	store_prune(struct store *s, int64_t keep, int64_t max_age,
-	    int64_t *deleted);
+	    const struct topics *topics, int64_t *deleted);
+
+/*
+ * The SQL condition for the rows of topics (which is not empty), with
+ * parameters numbered from first on and written with sigil ('?' for
+ * SQLite, '$' for PostgreSQL), into out (NUL-terminated); the values to
+ * bind, in order, into vals (TOPICS_MAX * 2 of them, TOPIC_MAX + 1 bytes
+ * each). Returns how many values, or -1 if out is too small.
+ */
+int	store_topics_sql(const struct topics *topics, char sigil, int first,
+	    char *out, size_t outsz, char vals[][TOPIC_MAX + 1]);
 
 #endif

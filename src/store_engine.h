@@ -50,11 +50,16 @@ struct store_engine {
 	/* Accepts a store whose open failed half way. */
 	void	(*close)(struct store *s);
 
+	/* topics: NULL for every row, else not empty (store_topics_sql()
+	 * writes the condition). */
 	int	(*read_after)(struct store *s, int64_t after, int limit,
-		    store_row_fn fn, void *ctx);
+		    const struct topics *topics, store_row_fn fn, void *ctx);
 	int	(*read_span)(struct store *s, int64_t after, int limit,
-		    store_row_fn fn, void *ctx, int64_t *oldest,
-		    int64_t *newest);
+		    const struct topics *topics, store_row_fn fn, void *ctx,
+		    int64_t *oldest, int64_t *newest);
+	/* *t is zeroed by the front. */
+	int	(*topic_last)(struct store *s, const char *topic,
+		    struct store_tail *t);
 	int	(*bounds)(struct store *s, int64_t *oldest, int64_t *newest);
 	/* The ts text of the newest row; "" if none. */
 	int	(*newest_ts)(struct store *s, char *ts, size_t tssz);
@@ -64,17 +69,17 @@ struct store_engine {
 	int	(*commit)(struct store *s);
 	void	(*rollback)(struct store *s);
 	/* ts is the front's stamp (UTC ISO 8601, milliseconds). */
-	int	(*insert)(struct store *s, const char *ts, const char *event,
-		    const char *symbol, const char *price, const char *data,
-		    size_t len, const char *audience, int64_t *id);
+	int	(*insert)(struct store *s, const char *ts,
+		    const struct store_event *e, int64_t *id);
 	int	(*grants)(struct store *s, const char *user, int limit,
 		    store_name_fn fn, void *ctx);
 	int	(*last_price)(struct store *s, const char *symbol, char *out,
 		    size_t outsz, int *found);
 	/* Inside the front's transaction: delete all but the newest keep
-	 * rows, or (by_age) those older than arg seconds; adds to *n. */
+	 * rows, or (by_age) those older than arg seconds; adds to *n. With
+	 * topics (NULL: all rows), as store_prune() says. */
 	int	(*prune_step)(struct store *s, int by_age, int64_t arg,
-		    int64_t *n);
+		    const struct topics *topics, int64_t *n);
 	/* After a prune committed: give space back; may be NULL. */
 	void	(*compact)(struct store *s);
 };

@@ -30,23 +30,28 @@ enum pg_query {
 	PQ_LAST_PRICE,
 	PQ_GRANTS,
 	PQ_INSERT,
+	PQ_TOPIC_LAST,
 	PQ_COUNT
 };
+
+/* What a reader reads of a row, in the order emit_rows() takes it. */
+#define ROW_COLUMNS	"id, event, symbol, data, audience, topic, closes"
+/* One statement is one snapshot: every row carries the bounds it was read
+ * with, and an empty read still returns them (id NULL). The rows' condition
+ * goes between the head and the tail. */
+#define SPAN_HEAD	"SELECT b.oldest, b.newest, e.id, e.event, e.symbol," \
+	" e.data, e.audience, e.topic, e.closes FROM (SELECT (SELECT min(id)" \
+	" FROM events) AS oldest, " NEWEST " AS newest FROM sse_state) AS b" \
+	" LEFT JOIN LATERAL (SELECT * FROM events WHERE "
+#define SPAN_TAIL	" ORDER BY id LIMIT $2) AS e ON true ORDER BY e.id"
 
 static const struct {
 	const char	*sql;
 	int		 nparams;
 } pg_sql[PQ_COUNT] = {
-	[PQ_READ_AFTER] = { "SELECT id, event, symbol, data, audience"
+	[PQ_READ_AFTER] = { "SELECT " ROW_COLUMNS
 	    " FROM events WHERE id > $1 ORDER BY id LIMIT $2", 2 },
-	/* One statement is one snapshot: every row carries the bounds it was
-	 * read with, and an empty read still returns them (id NULL). */
-	[PQ_SPAN] = { "SELECT b.oldest, b.newest, e.id, e.event, e.symbol,"
-	    " e.data, e.audience FROM (SELECT (SELECT min(id) FROM events)"
-	    " AS oldest, " NEWEST " AS newest FROM sse_state) AS b"
-	    " LEFT JOIN LATERAL"
-	    " (SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2) AS e"
-	    " ON true ORDER BY e.id", 2 },
+	[PQ_SPAN] = { SPAN_HEAD "id > $1" SPAN_TAIL, 2 },
 	[PQ_BOUNDS] = { "SELECT (SELECT min(id) FROM events), " NEWEST
 	    " FROM sse_state", 0 },
 	[PQ_NEWEST_TS] = { "SELECT ts FROM events ORDER BY id DESC LIMIT 1", 0 },
@@ -59,7 +64,10 @@ static const struct {
 	[PQ_GRANTS] = { "SELECT audience FROM grants WHERE \"user\" = $1"
 	    " ORDER BY audience LIMIT $2", 2 },
 	[PQ_INSERT] = { "INSERT INTO events (ts, event, symbol, price, data,"
-	    " audience) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", 6 },
+	    " audience, topic, closes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+	    " RETURNING id", 8 },
+	[PQ_TOPIC_LAST] = { "SELECT id, closes, audience FROM events"
+	    " WHERE topic = $1 ORDER BY id DESC LIMIT 1", 1 },
 };
 
 struct pgstore {
@@ -483,8 +491,8 @@ pg_close(struct store *s)
 	s->impl = NULL;
 }
 
-/* The rows of res from column first on (id, event, symbol, data,
- * audience) to fn; returns how many it saw. */
+/* The rows of res from column first on (ROW_COLUMNS) to fn; returns how
+ * many it saw. */
 static int
 emit_rows(PGresult *res, int first, store_row_fn fn, void *ctx)
 {
@@ -500,6 +508,8 @@ emit_rows(PGresult *res, int first, store_row_fn fn, void *ctx)
 		r.data = PQgetvalue(res, i, first + 3);
 		r.data_len = (size_t)PQgetlength(res, i, first + 3);
 		r.audience = text_at(res, i, first + 4);
+		r.topic = text_at(res, i, first + 5);
+		r.closes = int_at(res, i, first + 6) != 0;
 		if (r.event == NULL)
 			r.event = "message";
 		n++;
@@ -522,14 +532,55 @@ run_after(struct store *s, enum pg_query q, int64_t after, int limit,
 	return run(s, q, params, NULL, rc, "cannot read events");
 }
 
+/*
+ * The rows of some topics after 'after': a statement made for this read
+ * (its shape depends on the patterns), "SELECT ... WHERE id > $1 AND
+ * topics ... LIMIT $2" from head and tail.
+ */
+static PGresult *
+run_topics(struct store *s, const char *head, const char *tail,
+    int64_t after, int limit, const struct topics *topics, int *rc)
+{
+	char vals[TOPICS_MAX * 2][TOPIC_MAX + 1], cond[1024], sql[2048];
+	const char *params[2 + TOPICS_MAX * 2];
+	char a[24], l[16];
+	PGresult *res;
+	int i, n;
+
+	if ((n = store_topics_sql(topics, '$', 3, cond, sizeof(cond), vals))
+	    < 0) {
+		store_seterr(s, "cannot read events: too many topics");
+		*rc = STORE_ERR;
+		return NULL;
+	}
+	snprintf(sql, sizeof(sql), "%sid > $1 AND %s%s", head, cond, tail);
+	snprintf(a, sizeof(a), "%lld", (long long)after);
+	snprintf(l, sizeof(l), "%d", limit);
+	params[0] = a;
+	params[1] = l;
+	for (i = 0; i < n; i++)
+		params[2 + i] = vals[i];
+	res = PQexecParams(pg(s)->conn, sql, 2 + n, NULL, params, NULL, NULL,
+	    0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		*rc = fail(s, res, "cannot read events");
+		return NULL;
+	}
+	*rc = STORE_OK;
+	return res;
+}
+
 static int
 pg_read_after(struct store *s, int64_t after, int limit,
-    store_row_fn fn, void *ctx)
+    const struct topics *topics, store_row_fn fn, void *ctx)
 {
 	PGresult *res;
 	int rc, n;
 
-	if ((res = run_after(s, PQ_READ_AFTER, after, limit, &rc)) == NULL)
+	res = topics != NULL ? run_topics(s, "SELECT " ROW_COLUMNS
+	    " FROM events WHERE ", " ORDER BY id LIMIT $2", after, limit,
+	    topics, &rc) : run_after(s, PQ_READ_AFTER, after, limit, &rc);
+	if (res == NULL)
 		return rc;
 	n = emit_rows(res, 0, fn, ctx);
 	PQclear(res);
@@ -538,12 +589,15 @@ pg_read_after(struct store *s, int64_t after, int limit,
 
 static int
 pg_read_span(struct store *s, int64_t after, int limit,
-    store_row_fn fn, void *ctx, int64_t *oldest, int64_t *newest)
+    const struct topics *topics, store_row_fn fn, void *ctx,
+    int64_t *oldest, int64_t *newest)
 {
 	PGresult *res;
 	int rc, n;
 
-	if ((res = run_after(s, PQ_SPAN, after, limit, &rc)) == NULL)
+	res = topics != NULL ? run_topics(s, SPAN_HEAD, SPAN_TAIL, after,
+	    limit, topics, &rc) : run_after(s, PQ_SPAN, after, limit, &rc);
+	if (res == NULL)
 		return rc;
 	if (PQntuples(res) < 1) {	/* the LEFT JOIN keeps sse_state's row */
 		PQclear(res);
@@ -554,6 +608,30 @@ pg_read_span(struct store *s, int64_t after, int limit,
 	n = emit_rows(res, 2, fn, ctx);
 	PQclear(res);
 	return n;
+}
+
+static int
+pg_topic_last(struct store *s, const char *topic, struct store_tail *t)
+{
+	const char *params[] = { topic }, *a;
+	PGresult *res;
+	int rc;
+
+	if ((res = run(s, PQ_TOPIC_LAST, params, NULL, &rc,
+	    "cannot read the topic's last event")) == NULL)
+		return rc;
+	if (PQntuples(res) > 0) {
+		t->id = int_at(res, 0, 0);
+		t->closes = int_at(res, 0, 1) != 0;
+		if ((a = text_at(res, 0, 2)) != NULL) {
+			t->has_audience = 1;
+			/* Longer than a name can be: heard by nobody. */
+			snprintf(t->audience, sizeof(t->audience), "%s",
+			    strlen(a) < sizeof(t->audience) ? a : "");
+		}
+	}
+	PQclear(res);
+	return STORE_OK;
 }
 
 static int
@@ -634,17 +712,17 @@ pg_rollback(struct store *s)
 }
 
 static int
-pg_insert(struct store *s, const char *ts, const char *event,
-    const char *symbol, const char *price, const char *data, size_t len,
-    const char *audience, int64_t *id)
+pg_insert(struct store *s, const char *ts, const struct store_event *e,
+    int64_t *id)
 {
-	const char *params[] = { ts, event, symbol, price, data, audience };
-	int lengths[] = { 0, 0, 0, 0, (int)len, 0 };
+	const char *params[] = { ts, e->event, e->symbol, e->price, e->data,
+	    e->audience, e->topic, e->closes ? "1" : "0" };
+	int lengths[] = { 0, 0, 0, 0, (int)e->len, 0, 0, 0 };
 	PGresult *res;
 	int rc;
 
 	/* A text parameter ends at its NUL; ingest has refused NULs. */
-	if (memchr(data, '\0', len) != NULL) {
+	if (memchr(e->data, '\0', e->len) != NULL) {
 		store_seterr(s, "cannot insert event: data holds a NUL byte");
 		return STORE_ERR;
 	}
@@ -696,21 +774,51 @@ pg_last_price(struct store *s, const char *symbol, char *out,
 	return STORE_OK;
 }
 
-static int
-pg_prune_step(struct store *s, int by_age, int64_t arg, int64_t *n)
+/* SQL of one prune step (see store_engine.h); the condition on topics, if
+ * any, is cond, with its parameters from $2 on. */
+static void
+prune_sql(char *sql, size_t sz, int by_age, const char *cond)
 {
-	const char *sql = by_age ?
-	    "DELETE FROM events WHERE ts < to_char((now() - make_interval("
-	    "secs => $1::bigint)) AT TIME ZONE 'UTC',"
-	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" :
-	    "DELETE FROM events WHERE id <= (SELECT id FROM events"
-	    " ORDER BY id DESC LIMIT 1 OFFSET $1)";
-	char a[24];
-	const char *params[] = { a };
-	PGresult *res;
+#define PG_CUTOFF "to_char((now() - make_interval(secs => $1::bigint))" \
+	" AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+	if (cond == NULL)
+		snprintf(sql, sz, "%s", by_age ?
+		    "DELETE FROM events WHERE ts < " PG_CUTOFF :
+		    "DELETE FROM events WHERE id <= (SELECT id FROM events"
+		    " ORDER BY id DESC LIMIT 1 OFFSET $1)");
+	else if (by_age)
+		snprintf(sql, sz, "DELETE FROM events WHERE %s AND topic IN"
+		    " (SELECT topic FROM events WHERE %s GROUP BY topic"
+		    " HAVING max(ts) < " PG_CUTOFF ")", cond, cond);
+	else
+		snprintf(sql, sz, "DELETE FROM events WHERE %s AND id <="
+		    " (SELECT e.id FROM events AS e WHERE e.topic ="
+		    " events.topic ORDER BY e.id DESC LIMIT 1 OFFSET $1)", cond);
+#undef PG_CUTOFF
+}
 
+static int
+pg_prune_step(struct store *s, int by_age, int64_t arg,
+    const struct topics *topics, int64_t *n)
+{
+	char vals[TOPICS_MAX * 2][TOPIC_MAX + 1], cond[1024], sql[2600];
+	const char *params[1 + TOPICS_MAX * 2];
+	char a[24];
+	PGresult *res;
+	int i, nv = 0;
+
+	if (topics != NULL && (nv = store_topics_sql(topics, '$', 2, cond,
+	    sizeof(cond), vals)) < 0) {
+		store_seterr(s, "cannot prune: too many topics");
+		return STORE_ERR;
+	}
+	prune_sql(sql, sizeof(sql), by_age, topics != NULL ? cond : NULL);
 	snprintf(a, sizeof(a), "%lld", (long long)arg);
-	res = PQexecParams(pg(s)->conn, sql, 1, NULL, params, NULL, NULL, 0);
+	params[0] = a;
+	for (i = 0; i < nv; i++)
+		params[1 + i] = vals[i];
+	res = PQexecParams(pg(s)->conn, sql, 1 + nv, NULL, params, NULL, NULL,
+	    0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return fail(s, res, "cannot prune");
 	*n += strtoll(PQcmdTuples(res), NULL, 10);
@@ -821,6 +929,7 @@ const struct store_engine store_pg_engine = {
 	.close		= pg_close,
 	.read_after	= pg_read_after,
 	.read_span	= pg_read_span,
+	.topic_last	= pg_topic_last,
 	.bounds		= pg_bounds,
 	.newest_ts	= pg_newest_ts,
 	.data_version	= pg_data_version,

@@ -34,6 +34,7 @@ enum lite_query {
 	Q_NEWEST_TS,
 	Q_GRANTS,
 	Q_INSERT,
+	Q_TOPIC_LAST,
 	Q_COUNT
 };
 
@@ -381,8 +382,11 @@ open_reader(struct store *s, const char *path, int busy_ms, int *version)
 	    version);
 }
 
+/* What a reader reads of a row, in the order emit_rows() takes it. */
+#define ROW_COLUMNS	"id, event, symbol, data, audience, topic, closes"
+
 static const char *const query_sql[Q_COUNT] = {
-	[Q_READ_AFTER] = "SELECT id, event, symbol, data, audience"
+	[Q_READ_AFTER] = "SELECT " ROW_COLUMNS
 	    " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[Q_BOUNDS] = "SELECT (SELECT min(id) FROM events),"
 	    " (SELECT seq FROM sqlite_sequence WHERE name = 'events')",
@@ -395,7 +399,9 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_GRANTS] = "SELECT audience FROM grants WHERE user = ?1"
 	    " ORDER BY audience LIMIT ?2",
 	[Q_INSERT] = "INSERT INTO events (ts, event, symbol, price, data,"
-	    " audience) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    " audience, topic, closes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[Q_TOPIC_LAST] = "SELECT id, closes, audience FROM events"
+	    " WHERE topic = ?1 ORDER BY id DESC LIMIT 1",
 };
 
 /*
@@ -433,19 +439,14 @@ prepare_reader(struct store *s)
 	return STORE_OK;
 }
 
+/* Step st, a query of ROW_COLUMNS, calling fn for each row; resets st
+ * (which ends its read transaction: WAL can checkpoint). */
 static int
-lite_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
-    void *ctx)
+emit_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st;
 	struct row r;
 	int rc, n = 0;
 
-	st = query(s, Q_READ_AFTER);
-	if (st == NULL)
-		return STORE_ERR;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(st, 0);
 		r.event = (const char *)sqlite3_column_text(st, 1);
@@ -453,6 +454,8 @@ lite_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
 		r.data = (const char *)sqlite3_column_text(st, 3);
 		r.data_len = (size_t)sqlite3_column_bytes(st, 3);
 		r.audience = (const char *)sqlite3_column_text(st, 4);
+		r.topic = (const char *)sqlite3_column_text(st, 5);
+		r.closes = sqlite3_column_int(st, 6) != 0;
 		if (r.event == NULL)
 			r.event = "message";
 		if (r.data == NULL)
@@ -463,9 +466,76 @@ lite_read_after(struct store *s, int64_t after, int limit, store_row_fn fn,
 			break;
 		}
 	}
-	/* Resetting ends the statement's read transaction: WAL can checkpoint. */
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? n : fail(s, rc, "cannot read events");
+}
+
+/* The rows of some topics: a statement of its own, made for this read
+ * (its shape depends on the patterns), through the (topic, id) index. */
+static int
+read_topics(struct store *s, int64_t after, int limit,
+    const struct topics *topics, store_row_fn fn, void *ctx)
+{
+	char vals[TOPICS_MAX * 2][TOPIC_MAX + 1], cond[1024], sql[1200];
+	sqlite3_stmt *st;
+	int rc, i, n;
+
+	if ((n = store_topics_sql(topics, '?', 3, cond, sizeof(cond), vals))
+	    < 0) {
+		store_seterr(s, "cannot read events: too many topics");
+		return STORE_ERR;
+	}
+	snprintf(sql, sizeof(sql), "SELECT " ROW_COLUMNS " FROM events"
+	    " WHERE id > ?1 AND %s ORDER BY id LIMIT ?2", cond);
+	if ((rc = sqlite3_prepare_v2(db(s), sql, -1, &st, NULL)) != SQLITE_OK)
+		return fail(s, rc, "cannot read events");
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, limit);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_text(st, 3 + i, vals[i], -1, SQLITE_STATIC);
+	rc = emit_rows(s, st, fn, ctx);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+lite_read_after(struct store *s, int64_t after, int limit,
+    const struct topics *topics, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+
+	if (topics != NULL)
+		return read_topics(s, after, limit, topics, fn, ctx);
+	if ((st = query(s, Q_READ_AFTER)) == NULL)
+		return STORE_ERR;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, limit);
+	return emit_rows(s, st, fn, ctx);
+}
+
+static int
+lite_topic_last(struct store *s, const char *topic, struct store_tail *t)
+{
+	sqlite3_stmt *st;
+	const char *a;
+	int rc;
+
+	if ((st = query(s, Q_TOPIC_LAST)) == NULL)
+		return STORE_ERR;
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(st, 0);
+		t->closes = sqlite3_column_int(st, 1) != 0;
+		if ((a = (const char *)sqlite3_column_text(st, 2)) != NULL) {
+			t->has_audience = 1;
+			/* Longer than a name can be: heard by nobody. */
+			snprintf(t->audience, sizeof(t->audience), "%s",
+			    strlen(a) < sizeof(t->audience) ? a : "");
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK :
+	    fail(s, rc, "cannot read the topic's last event");
 }
 
 static int
@@ -521,8 +591,9 @@ step_once(struct store *s, enum lite_query q, const char *what)
 }
 
 static int
-lite_read_span(struct store *s, int64_t after, int limit, store_row_fn fn,
-    void *ctx, int64_t *oldest, int64_t *newest)
+lite_read_span(struct store *s, int64_t after, int limit,
+    const struct topics *topics, store_row_fn fn, void *ctx,
+    int64_t *oldest, int64_t *newest)
 {
 	int rc, n;
 
@@ -531,7 +602,7 @@ lite_read_span(struct store *s, int64_t after, int limit, store_row_fn fn,
 	    != STORE_OK)
 		return rc;
 	if ((n = lite_bounds(s, oldest, newest)) == STORE_OK)
-		n = lite_read_after(s, after, limit, fn, ctx);
+		n = lite_read_after(s, after, limit, topics, fn, ctx);
 	if ((rc = step_once(s, Q_READ_END, "cannot end read")) != STORE_OK) {
 		if (!sqlite3_get_autocommit(db(s)))
 			sqlite3_exec(db(s), "ROLLBACK", NULL, NULL, NULL);
@@ -594,20 +665,22 @@ step_insert(struct store *s, sqlite3_stmt *st, int64_t *id)
 }
 
 static int
-lite_insert(struct store *s, const char *ts, const char *event,
-    const char *symbol, const char *price, const char *data, size_t len,
-    const char *audience, int64_t *id)
+lite_insert(struct store *s, const char *ts, const struct store_event *e,
+    int64_t *id)
 {
 	sqlite3_stmt *st;
 
 	if ((st = query(s, Q_INSERT)) == NULL)
 		return STORE_ERR;
+	/* A NULL pointer binds SQL NULL. */
 	sqlite3_bind_text(st, 1, ts, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_STATIC);	/* NULL: NULL */
-	sqlite3_bind_text(st, 4, price, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, data, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, audience, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->price, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->data, (int)e->len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, e->audience, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e->topic, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, e->closes);
 	return step_insert(s, st, id);
 }
 
@@ -665,20 +738,47 @@ lite_last_price(struct store *s, const char *symbol, char *out,
 	    fail(s, rc, "cannot read previous price");
 }
 
-static int
-lite_prune_step(struct store *s, int by_age, int64_t arg, int64_t *n)
+/* SQL of one prune step (see store_engine.h); the condition on topics, if
+ * any, is cond, with its parameters from ?2 on. */
+static void
+prune_sql(char *sql, size_t sz, int by_age, const char *cond)
 {
-	const char *sql = by_age ?
-	    "DELETE FROM events WHERE ts < strftime('%Y-%m-%dT%H:%M:%fZ',"
-	    " 'now', '-' || ?1 || ' seconds')" :
-	    "DELETE FROM events WHERE id <= (SELECT id FROM events"
-	    " ORDER BY id DESC LIMIT 1 OFFSET ?1)";
-	sqlite3_stmt *st;
-	int rc;
+	if (cond == NULL)
+		snprintf(sql, sz, "%s", by_age ?
+		    "DELETE FROM events WHERE ts < strftime('%Y-%m-%dT%H:%M:%fZ',"
+		    " 'now', '-' || ?1 || ' seconds')" :
+		    "DELETE FROM events WHERE id <= (SELECT id FROM events"
+		    " ORDER BY id DESC LIMIT 1 OFFSET ?1)");
+	else if (by_age)
+		snprintf(sql, sz, "DELETE FROM events WHERE %s AND topic IN"
+		    " (SELECT topic FROM events WHERE %s GROUP BY topic"
+		    " HAVING max(ts) < strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ',"
+		    " 'now', '-' || ?1 || ' seconds'))", cond, cond);
+	else
+		snprintf(sql, sz, "DELETE FROM events WHERE %s AND id <="
+		    " (SELECT e.id FROM events AS e WHERE e.topic ="
+		    " events.topic ORDER BY e.id DESC LIMIT 1 OFFSET ?1)", cond);
+}
 
+static int
+lite_prune_step(struct store *s, int by_age, int64_t arg,
+    const struct topics *topics, int64_t *n)
+{
+	char vals[TOPICS_MAX * 2][TOPIC_MAX + 1], cond[1024], sql[2600];
+	sqlite3_stmt *st;
+	int rc, i, nv = 0;
+
+	if (topics != NULL && (nv = store_topics_sql(topics, '?', 2, cond,
+	    sizeof(cond), vals)) < 0) {
+		store_seterr(s, "cannot prune: too many topics");
+		return STORE_ERR;
+	}
+	prune_sql(sql, sizeof(sql), by_age, topics != NULL ? cond : NULL);
 	if ((rc = sqlite3_prepare_v2(db(s), sql, -1, &st, NULL)) != SQLITE_OK)
 		return fail(s, rc, "cannot prune");
 	sqlite3_bind_int64(st, 1, arg);
+	for (i = 0; i < nv; i++)
+		sqlite3_bind_text(st, 2 + i, vals[i], -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -753,6 +853,7 @@ const struct store_engine store_sqlite_engine = {
 	.close		= lite_close,
 	.read_after	= lite_read_after,
 	.read_span	= lite_read_span,
+	.topic_last	= lite_topic_last,
 	.bounds		= lite_bounds,
 	.newest_ts	= lite_newest_ts,
 	.data_version	= lite_data_version,

@@ -182,11 +182,40 @@ stream_hears(const struct stream *s, const char *audience)
 	    sizeof(*s->grants), by_name) != NULL;
 }
 
+/*
+ * A stream on one topic whose newest row closed it, and that the client
+ * has seen (or, without a cursor, would never see anything after): 204,
+ * which stops EventSource for good (WHATWG HTML: a status other than 200
+ * fails the connection). Only a close the stream may hear counts: a
+ * private topic's end says nothing to anyone else. Returns 1 if it
+ * answered, 0 to stream, -1 if the table cannot be read.
+ */
+static int
+finished(struct stream *s, const struct stream_cfg *cfg, struct store *st,
+    struct buf *out)
+{
+	const char *topic = topics_single(&s->req.topics);
+	struct store_tail t;
+
+	if (topic == NULL)
+		return 0;
+	if (store_topic_last(st, topic, &t) != STORE_OK)
+		return -1;
+	if (t.id == 0 || !t.closes || !stream_hears(s, t.has_audience ?
+	    t.audience : NULL) || (s->req.has_cursor && s->req.cursor < t.id))
+		return 0;
+	buf_appends(out, "Status: 204 No Content\r\n");
+	cors_headers(&cfg->cors, s->req.origin, out);
+	buf_appends(out, "\r\n");
+	return 1;
+}
+
 enum stream_state
 stream_begin(struct stream *s, const struct request *req,
     const struct stream_cfg *cfg, struct store *st, struct buf *out)
 {
 	int64_t oldest, newest;
+	int done;
 
 	memset(s, 0, sizeof(*s));
 	s->req = *req;
@@ -195,8 +224,11 @@ stream_begin(struct stream *s, const struct request *req,
 		return STREAM_DONE;
 	}
 	if ((req->private_ && load_grants(s, st) != STORE_OK) ||
-	    store_bounds(st, &oldest, &newest) != STORE_OK)
+	    store_bounds(st, &oldest, &newest) != STORE_OK ||
+	    (done = finished(s, cfg, st, out)) == -1)
 		return STREAM_FAILED;
+	if (done)
+		return STREAM_DONE;
 	head_sse(cfg, req, out);
 	sse_comment(out, "ok");
 	sse_retry(out, cfg->retry_ms);
@@ -220,6 +252,37 @@ stream_replaced(struct stream *s, int64_t oldest, int64_t newest,
 	reset(s, out, "replaced", newest, oldest, newest);
 }
 
+/* Append frame f of b as s wants it: as it is, or, on a stream that can
+ * receive several topics, with its topic as the first line of its data. */
+static void
+take_frame(const struct stream *s, const struct batch *b,
+    const struct frame *f, struct buf *out)
+{
+	const char *p = b->text.data + f->off;
+
+	if (!f->has_topic || f->data_at == 0 ||
+	    !topics_several(&s->req.topics)) {
+		buf_append(out, p, f->len);
+		return;
+	}
+	buf_append(out, p, f->data_at);
+	buf_appends(out, "data: ");
+	buf_appends(out, f->topic);
+	buf_appends(out, "\n");
+	buf_append(out, p + f->data_at, f->len - f->data_at);
+}
+
+/* Does s carry the row of f? */
+static int
+wanted(const struct stream *s, const struct frame *f)
+{
+	if (f->has_symbol && !request_wants(&s->req, f->symbol))
+		return 0;
+	if (!topics_match(&s->req.topics, f->has_topic ? f->topic : NULL))
+		return 0;
+	return !f->has_audience || stream_hears(s, f->audience);
+}
+
 int
 stream_take(struct stream *s, const struct batch *b, struct buf *out)
 {
@@ -237,19 +300,29 @@ stream_take(struct stream *s, const struct batch *b, struct buf *out)
 		if (f->id <= s->cursor)
 			continue;
 		read++;
-		if (f->has_symbol && !request_wants(&s->req, f->symbol))
-			continue;
-		if (f->has_audience && !stream_hears(s, f->audience))
+		if (!wanted(s, f))
 			continue;	/* the cursor still moves past it */
-		buf_append(out, b->text.data + f->off, f->len);
+		take_frame(s, b, f, out);
 		s->sent_id = f->id;
 		n++;
+		if (f->closes && topics_single(&s->req.topics) != NULL) {
+			/* Its one topic is finished: end right after. */
+			s->cursor = f->id;
+			s->closed = 1;
+			break;
+		}
 	}
-	if (b->last > s->cursor)
+	if (!s->closed && b->last > s->cursor)
 		s->cursor = b->last;
 	if (b->full)
 		s->replayed += read;
 	return n;
+}
+
+int
+stream_closed(const struct stream *s)
+{
+	return s->closed;
 }
 
 int

@@ -43,6 +43,7 @@ struct stream {
 	char		**grants;	/* private: the user's, sorted */
 	size_t		 ngrants;
 	int64_t		 grants_at;	/* ms: read the grants again */
+	int		 closed;	/* its one topic closed: end it */
 };
 
 /* The head and body of a response that is not a stream: 400, 401, 403,
@@ -59,6 +60,8 @@ void	stream_turn_away(const struct stream_cfg *cfg, const struct request *r,
  * for GET, the opening frames: retry, a comment, then either the cursor
  * primed to the newest id (no cursor given) or an "event: reset" when the
  * cursor is below what pruning left or above the newest id ever written.
+ * A stream on one topic that is finished, with nothing newer than the
+ * cursor, is answered 204 No Content instead (STREAM_DONE).
  * A private stream also reads its user's grants. Returns STREAM_OPEN,
  * STREAM_DONE (HEAD) or STREAM_FAILED (out untouched: the caller turns
  * the client away). Release it with stream_release() either way.
@@ -86,7 +89,9 @@ int	stream_hears(const struct stream *s, const char *audience);
  * beyond it), an "event: reset" saying so comes first. Rows of a full batch
  * (more were waiting: the stream is catching up) count as replayed, the
  * same for either responder: every row read past the cursor, sent or
- * filtered out, so SSE_MAX_REPLAY bounds the reading a connection costs. Returns the number of frames appended, or -1
+ * filtered out, so SSE_MAX_REPLAY bounds the reading a connection costs.
+ * A stream on one topic stops at the row that closes it (stream_closed()).
+ * Returns the number of frames appended, or -1
  * if b starts after the cursor (the stream is behind and must read for
  * itself).
  */
@@ -99,6 +104,9 @@ int	stream_take(struct stream *s, const struct batch *b, struct buf *out);
  */
 void	stream_replaced(struct stream *s, int64_t oldest, int64_t newest,
 	    struct buf *out);
+/* 1 when the stream's one topic closed (stream_take() took the closing
+ * row): end it now; its client comes back and is told 204. */
+int	stream_closed(const struct stream *s);
 /* 1 when the stream has caught up as many rows as one connection may; it
  * then ends at this batch boundary and the client resumes. */
 int	stream_replay_spent(const struct stream *s, const struct stream_cfg *cfg);

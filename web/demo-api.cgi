@@ -5,6 +5,10 @@
 #   POST /demo-api.cgi/push  body "SYMBOL PRICE"  -> sse-push validates it
 #   POST /demo-api.cgi/drop                       -> every stream ends; the
 #        browsers reconnect with Last-Event-ID (SIGUSR1 to sse-fcgi)
+#   POST /demo-api.cgi/job     -> "jobs/N": a job that pushes its progress
+#        (0 to 100) to that topic, then closes it
+#   POST /demo-api.cgi/answer  -> "chat/N": an answer streamed word by word
+#        into that topic, like an AI's, then closed
 # The body is handed to sse-push on stdin, never evaluated by the shell.
 # Only the page's own requests are taken (see below): any other page the
 # person running the demo opens could otherwise post here too.
@@ -56,6 +60,34 @@ case $PATH_INFO in
 	kill -USR1 "$(cat "$SSE_FCGI_PIDFILE")" 2>/dev/null &&
 	    reply "200 OK" "dropped"
 	reply "503 Service Unavailable" "no responder"
+	;;
+/job|/answer)
+	# A name of our own making: digits only, never from the request.
+	n=$(date +%s%N | cut -c9-17)
+	if [ "$PATH_INFO" = /job ]; then
+		topic=jobs/$n
+		lines() {
+			for p in 0 5 10 15 20 25 30 35 40 45 50 55 60 65 70 75 80 85 90 95 100; do
+				printf '{"event":"progress","data":"%s"}\n' "$p"
+				sleep 0.25
+			done
+		}
+	else
+		topic=chat/$n
+		lines() {
+			for w in Server-Sent Events carry one answer to one page, word by \
+			    word, over a plain GET. The stream ends when the answer \
+			    does, and EventSource stops for good.; do
+				printf '{"event":"token","data":"%s "}\n' "$w"
+				sleep 0.08
+			done
+		}
+	fi
+	# One writer for the whole run (-f), closing the topic at its end;
+	# detached, so this request ends now.
+	( lines | "$SSE_PUSH" -q -d "$SSE_DB" -f --topic "$topic" --close ) \
+	    < /dev/null > /dev/null 2>&1 &
+	reply "200 OK" "$topic"
 	;;
 esac
 reply "404 Not Found" "no such action"

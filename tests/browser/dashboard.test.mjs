@@ -1,7 +1,7 @@
 // dashboard.test.mjs - the demo dashboard in a real browser (Debian's
 // chromium, driven by playwright-core): live prices, recovery after the
 // responder is killed with nothing lost or repeated, and more than six
-// EventSources on one page over HTTP/2.
+// EventSources on one page over HTTP/2; a finished topic stops EventSource.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -198,5 +198,61 @@ test("over HTTP/2 one page holds more than 6 EventSources, all live", async () =
     await until(`id ${id} on all 8`, () => page.evaluate((id) =>
       window.extra.every((s) => s.ids.includes(id)) && window.received.includes(id), id));
   }
+  await page.close();
+});
+
+test("a finished topic stops EventSource: one reconnect, a 204, no more", async () => {
+  const page = await browser.newPage();
+  const requests = [];
+  page.on("request", (r) => { if (r.url().includes("/sse/jobs/b1")) requests.push(r.url()); });
+  await page.goto(BASE + "/");
+  await page.evaluate(() => {
+    window.job = { ids: [], data: [], errors: 0, opened: 0 };
+    const es = new EventSource("/sse/jobs/b1");
+    window.jobES = es;
+    es.onopen = () => { window.job.opened++; };
+    es.onerror = () => { window.job.errors++; };
+    es.addEventListener("progress", (e) => {
+      window.job.ids.push(Number(e.lastEventId));
+      window.job.data.push(e.data);
+    });
+  });
+  await until("the job stream open", () => page.evaluate(() => window.job.opened === 1));
+  const a = push("--topic", "jobs/b1", "-e", "progress", "-m", "50");
+  push("--topic", "jobs/b2", "-e", "progress", "-m", "other job");
+  const b = push("--topic", "jobs/b1", "-e", "progress", "-m", "100");
+  push("--topic", "jobs/b1", "--close");
+  // The stream ends after the close; EventSource comes back once (1 s,
+  // SSE_RETRY_MS) with the close's id, gets 204, and is CLOSED for good.
+  await until("CLOSED", () => page.evaluate(() => window.jobES.readyState === 2), 15000);
+  await new Promise((r) => setTimeout(r, 3500));	// three more retry times
+  const job = await page.evaluate(() => window.job);
+  assert.deepEqual(job.ids, [a, b]);
+  assert.deepEqual(job.data, ["50", "100"]);
+  assert.equal(await page.evaluate(() => window.jobES.readyState), 2);
+  assert.equal(requests.length, 2, "the stream, one reconnect, nothing after the 204");
+  await page.close();
+});
+
+test("the jobs page: progress resumes after a drop and ends at 100 %; an answer streams word by word and ends", async () => {
+  const page = await browser.newPage();
+  await page.goto(BASE + "/topics.html");
+  const value = () => page.evaluate(() => document.getElementById("bar").value);
+  const state = (id) => page.locator(id).getAttribute("data-state");
+  await page.click("#start-job");
+  await until("the job under way", async () => (await value()) >= 25);
+  await page.click("#drop");		// every stream ends; the page resumes
+  await until("the job finished", async () => (await state("#job-state")) === "finished", 20000);
+  assert.equal(await value(), 100);
+  const ids = await page.evaluate(() => window.jobIds);
+  assert.equal(ids.length, 21, "0 to 100 by 5, each once");
+  assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), "in order, no repeat");
+
+  await page.click("#ask");
+  await until("the answer finished", async () => (await state("#answer-state")) === "finished", 20000);
+  const text = await page.locator("#text").textContent();
+  assert.equal(text, "Server-Sent Events carry one answer to one page, word by word, " +
+    "over a plain GET. The stream ends when the answer does, and EventSource stops for good. ");
+  assert.equal((await page.evaluate(() => window.answerIds)).length, text.trim().split(" ").length);
   await page.close();
 });

@@ -65,6 +65,34 @@ expect "33 symbols" "?symbols=$(seq -s, -f 'S%g' 1 33)" 400
 expect "a 17-byte symbol" "?symbols=ABCDEFGHIJKLMNOPQ" 400
 expect "a 5000-byte query" "?symbols=$(head -c 5000 /dev/zero | tr '\0' A)" 400
 
+# Topics: names, patterns, and what tries to pass for one.
+expect "topic=jobs/42" "?topic=jobs/42" 200
+expect "topic=jobs/*" "?topic=jobs/*" 200
+expect "topic=* (every topic)" "?topic=%2A" 200
+expect "topic encoded slash" "?topic=jobs%2F42" 200
+expect "topic empty" "?topic=" 400
+expect "topic with a star inside" "?topic=jobs/4*" 400
+expect "topic */x" "?topic=*/x" 400
+expect "topic .." "?topic=jobs/.." 400
+expect "topic ../etc/passwd" "?topic=../etc/passwd" 400
+expect "topic with a space" "?topic=a%20b" 400
+expect "topic with a quote" "?topic=a%22b" 400
+expect "topic with a newline" "?topic=a%0Ab" 400
+expect "topic with a NUL" "?topic=a%00b" 400
+expect "topic with a double slash" "?topic=a//b" 400
+expect "topic non-UTF-8" "?topic=%FF" 400
+expect "a 256-byte topic" "?topic=$(head -c 256 /dev/zero | tr '\0' a)" 400
+expect "a 255-byte topic" "?topic=$(head -c 255 /dev/zero | tr '\0' a)" 200
+expect "17 topics" "?$(for i in $(seq 17); do printf 'topic=t%d&' $i; done)" 400
+expect "16 topics" "?$(for i in $(seq 16); do printf 'topic=t%d&' $i; done)" 200
+expect "topic in the path" "/jobs/42" 200
+expect "a pattern in the path" "/jobs/*" 200
+expect "a star inside, in the path" "/jobs/4*" 400
+# lighttpd merges "//" in a path before PATH_INFO: a 200 for jobs/42.
+expect "an empty segment in the path, merged by lighttpd" "/jobs//42" 200
+expect "a quote in the path" "/jobs/%22x" 400
+expect "a dot segment in the path" "/jobs/.hidden" 400
+
 expect "lastEventId empty" "?lastEventId=" 200
 # lighttpd itself refuses a URL with invalid UTF-8 (the responders ignore
 # unknown parameters, whatever their bytes: tests/unit/check_request.c).

@@ -19,7 +19,7 @@ pushpg() { "$BUILD/sse-push" -q -d "$W" "$@"; }
 q() { psql_su -qAt -c "$1" sse; }
 
 check "sse-push as sse_writer creates the schema (id 1)" [ "$("$BUILD/sse-push" -d "$W" SEED 1)" = 1 ]
-check "... at version 3, as SQLite" [ "$(q "SELECT schema_version FROM sse_state")" = 3 ]
+check "... at version 4, as SQLite" [ "$(q "SELECT schema_version FROM sse_state")" = 4 ]
 # A version 2 database upgraded to 3, as on SQLite: granted names become
 # groups in grants and in the events sent to them, and the checks take
 # 255-byte names and no more, nor a user named group:...
@@ -27,11 +27,16 @@ psql_su -q -c "CREATE DATABASE sse_v2" postgres
 { cat "$TOP/schema/pg/001-events.sql" "$TOP/schema/pg/002-audience.sql"
   echo "UPDATE sse_state SET schema_version = 2;"
   echo "INSERT INTO events (event, data, audience) VALUES ('page', 'p', 'ops'), ('dm', 'd', 'bob'), ('odd', 'o', 'group:');"
+  echo "INSERT INTO events (event, symbol, price, data) VALUES ('price', 'BRK.B', '1', '{}'), ('price', 'A B', '1', '{}');"
   echo "INSERT INTO grants VALUES ('alice', 'ops'), ('carol', 'group:');"; } | psql_su -q sse_v2 > /dev/null
 V2="postgresql:///sse_v2?host=$PG_SOCK&port=$PG_PORT&user=postgres"
 "$BUILD/sse-push" -q -d "$V2" -e dm -m long --to "$(printf '%0255d' 7)"
 qv2() { psql_su -qAt -c "$1" sse_v2; }
-check "schema 2 upgraded to 3, granted names now groups" [ "$(qv2 "SELECT schema_version FROM sse_state"; qv2 "SELECT string_agg(audience, ' ' ORDER BY id) FROM events WHERE id < 3"; qv2 "SELECT \"user\" || '>' || audience FROM grants WHERE \"user\" = 'alice'")" = "$(printf '3\ngroup:ops bob\nalice>group:ops')" ]
+check "schema 2 upgraded to 4, granted names now groups" [ "$(qv2 "SELECT schema_version FROM sse_state"; qv2 "SELECT string_agg(audience, ' ' ORDER BY id) FROM events WHERE id < 3"; qv2 "SELECT \"user\" || '>' || audience FROM grants WHERE \"user\" = 'alice'")" = "$(printf '4\ngroup:ops bob\nalice>group:ops')" ]
+check "... prices under prices/SYMBOL, a symbol no topic can hold under none" [ "$(qv2 "SELECT string_agg(coalesce(topic, '-'), ' ' ORDER BY id) FROM events WHERE event = 'price'")" = "prices/BRK.B -" ]
+check "... the topic column sorts bytewise (COLLATE \"C\")" [ "$(qv2 "SELECT collation_name FROM information_schema.columns WHERE table_name = 'events' AND column_name = 'topic'")" = C ]
+check "... the schema refuses a topic that is no name" sh -c "! psql -X -q -h '$PG_SOCK' -p $PG_PORT -U postgres -c \"INSERT INTO events (event, data, topic) VALUES ('x', 'y', 'jobs//1')\" sse_v2 2> /dev/null"
+check "... and a close without a topic" sh -c "! psql -X -q -h '$PG_SOCK' -p $PG_PORT -U postgres -c \"INSERT INTO events (event, data, closes) VALUES ('x', 'y', 1)\" sse_v2 2> /dev/null"
 check "... the name 'group:' (no user can be it now) is the group of that name" [ "$(qv2 "SELECT audience FROM events WHERE event = 'odd'"; qv2 "SELECT audience FROM grants WHERE \"user\" = 'carol'")" = "$(printf 'group:group:\ngroup:group:')" ]
 check "... a 256-byte audience refused by the schema" sh -c "! psql -X -q -h '$PG_SOCK' -p $PG_PORT -U postgres -c \"INSERT INTO events (event, data, audience) VALUES ('x', 'y', repeat('a', 256))\" sse_v2 2> /dev/null"
 check "... and a grant to a user named group:..." sh -c "! psql -X -q -h '$PG_SOCK' -p $PG_PORT -U postgres -c \"INSERT INTO grants VALUES ('group:ops', 'x')\" sse_v2 2> /dev/null"
@@ -158,6 +163,25 @@ check "sse.cgi: resumes from PostgreSQL" wait_for 5 has c1 "id: $id3"
 id4=$("$BUILD/sse-push" -d "$W" AAPL 13)
 check "sse.cgi: and hears a new push at once" wait_for 2 has c1 "id: $id4"
 stop_stream c1
+
+# --- topics: resume one through the index, a pattern, the end, prune -------
+tp() { "$BUILD/sse-push" -d "$W" "$@"; }
+ta=$(tp --topic jobs/1 -e progress -m 10)
+tb=$(tp --topic jobs/2 -e progress -m 20)
+tp -q -e news -m untopical
+tc=$(tp --topic jobs/1 -e progress -m 50)
+curl -s -m 1 -H "Last-Event-ID: $((ta - 1))" "http://127.0.0.1:$A_PORT/sse?topic=jobs/1" > "$T/pt1.out"
+check "topic: resume jobs/1 alone" [ "$(ids_of pt1)" = "$ta $tc" ]
+curl -s -m 1 -H "Last-Event-ID: $((ta - 1))" "http://127.0.0.1:$B_PORT/sse?topic=jobs/*" > "$T/pt2.out"
+check "topic: the pattern jobs/*, each event saying its topic" sh -c "[ \"\$(sed -n 's/^id: //p' '$T/pt2.out' | tr '\n' ' ')\" = '$ta $tb $tc ' ] && grep -qx 'data: jobs/2' '$T/pt2.out'"
+stream pt3 "http://127.0.0.1:$A_PORT/cgi/sse.cgi?topic=jobs/1" -H "Last-Event-ID: $tc"
+wait_for 5 has pt3 ": ok"
+td=$(tp --topic jobs/1 --close)
+check "topic: sse.cgi ends the stream after the close" wait_for 5 sh -c "! kill -0 $(cat "$T/pt3.pid") 2>/dev/null && grep -qx 'id: $td' '$T/pt3.out'"
+code=$(curl -s -m 2 -o /dev/null -w '%{http_code}' -H "Last-Event-ID: $td" "http://127.0.0.1:$B_PORT/sse?topic=jobs/1")
+check "topic: a finished topic answers 204 ($code)" [ "$code" = 204 ]
+"$BUILD/sse-push" -q -d "$W" --prune --topic 'jobs/*' --keep 1
+check "topic: prune keeps the newest row of each topic, and the rest" [ "$(q "SELECT string_agg(id::text, ' ' ORDER BY id) FROM events WHERE topic LIKE 'jobs/%'"; q "SELECT count(*) FROM events WHERE event = 'news' AND data = 'untopical'")" = "$(printf '%s\n1' "$tb $td")" ]
 
 # --- pruning: ids never go back ----------------------------------------------
 before=$(q "SELECT newest FROM sse_newest")

@@ -10,13 +10,13 @@ check "price is TEXT, not a float" [ "$(q "SELECT typeof(price) FROM events WHER
 "$BUILD/sse-push" -q -d "$DB" AAPL 189.60
 check "payload carries price and change" [ "$(q "SELECT data FROM events WHERE id=2")" = '{"symbol":"AAPL","price":189.60,"change":0.05}' ]
 check "WAL mode" [ "$(q "PRAGMA journal_mode")" = wal ]
-check "schema version 3" [ "$(q "PRAGMA user_version")" = 3 ]
+check "schema version 4" [ "$(q "PRAGMA user_version")" = 4 ]
 # A version 1 database (before private events) is upgraded in place.
 V1=$T/v1.db
 { cat "$TOP/schema/001-events.sql"; echo "PRAGMA user_version = 1;"
   echo "INSERT INTO events (event, data) VALUES ('old', 'kept');"; } | sqlite3 "$V1"
 "$BUILD/sse-push" -q -d "$V1" -e dm -m hi --to alice
-check "schema 1 upgraded to 3 by the next push, its rows kept" [ "$(sqlite3 "$V1" "PRAGMA user_version; SELECT group_concat(event || ':' || coalesce(audience, '-'), ' ') FROM events")" = "$(printf '3\nold:- dm:alice')" ]
+check "schema 1 upgraded to 4 by the next push, its rows kept" [ "$(sqlite3 "$V1" "PRAGMA user_version; SELECT group_concat(event || ':' || coalesce(audience, '-'), ' ') FROM events")" = "$(printf '4\nold:- dm:alice')" ]
 check "... with the grants table, empty" [ "$(sqlite3 "$V1" "SELECT count(*) FROM grants")" = 0 ]
 
 # A version 2 database: granted names become groups (in grants and in the
@@ -36,14 +36,22 @@ V2=$T/v2.db
   echo "CREATE TRIGGER my_trigger AFTER INSERT ON events BEGIN INSERT INTO my_log VALUES (new.id); END;"
   } | sqlite3 "$V2"
 id=$("$BUILD/sse-push" -d "$V2" -e dm -m hi --to "$(printf '%0255d' 7)")
-check "schema 2 upgraded to 3: the pruned top id is not handed out again ($id)" [ "$id" = 6 ]
-check "... a granted name is a group now, in events and in grants" [ "$(sqlite3 "$V2" "PRAGMA user_version; SELECT group_concat(id || ':' || coalesce(audience, '-'), ' ') FROM events WHERE id < 4; SELECT user || '>' || audience FROM grants WHERE user = 'alice'")" = "$(printf '3\n1:- 2:group:ops 3:bob\nalice>group:ops')" ]
+check "schema 2 upgraded to 4: the pruned top id is not handed out again ($id)" [ "$id" = 6 ]
+check "... a granted name is a group now, in events and in grants" [ "$(sqlite3 "$V2" "PRAGMA user_version; SELECT group_concat(id || ':' || coalesce(audience, '-'), ' ') FROM events WHERE id < 4; SELECT user || '>' || audience FROM grants WHERE user = 'alice'")" = "$(printf '4\n1:- 2:group:ops 3:bob\nalice>group:ops')" ]
 check "... the name 'group:' (no user can be it now) is the group of that name" [ "$(sqlite3 "$V2" "SELECT audience FROM events WHERE event = 'odd'; SELECT audience FROM grants WHERE user = 'carol'")" = "$(printf 'group:group:\ngroup:group:')" ]
 check "... your own view still reads the table" [ "$(sqlite3 "$V2" "SELECT group_concat(id) FROM my_pages")" = 2 ]
 check "... your own index and trigger are made again" [ "$(sqlite3 "$V2" "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE name IN ('my_event', 'my_trigger') ORDER BY name); SELECT group_concat(id) FROM my_log")" = "$(printf 'my_event,my_trigger\n6')" ]
 check "... the schema refuses a 256-byte audience" sh -c "! sqlite3 '$V2' \"INSERT INTO events (event, data, audience) VALUES ('x', 'y', '$(printf '%0256d' 7)')\" 2> /dev/null"
 check "... and a grant to a user named group:..." sh -c "! sqlite3 '$V2' \"INSERT INTO grants VALUES ('group:ops', 'x')\" 2> /dev/null"
 check "... and passes integrity_check" [ "$(sqlite3 "$V2" "PRAGMA integrity_check")" = ok ]
+# A version 3 database: prices go under prices/SYMBOL; a symbol no topic
+# can hold (written by hand) stays under none.
+V3=$T/v3.db
+{ cat "$TOP/schema/001-events.sql" "$TOP/schema/002-audience.sql" "$TOP/schema/003-names.sql"
+  echo "PRAGMA user_version = 3;"
+  echo "INSERT INTO events (event, symbol, price, data) VALUES ('price', 'BRK.B', '1', '{}'), ('price', 'A B', '1', '{}');"; } | sqlite3 "$V3"
+"$BUILD/sse-push" -q -d "$V3" --topic jobs/1 -e p -m 1
+check "schema 3 upgraded to 4: prices under prices/SYMBOL" [ "$(sqlite3 "$V3" "PRAGMA user_version; SELECT group_concat(coalesce(topic, '-'), ' ') FROM events")" = "$(printf '4\nprices/BRK.B - jobs/1')" ]
 "$BUILD/sse-push" -q -d "$V2" -e dm -m x --to "$(printf '%0256d' 7)" 2> /dev/null
 check "--to refuses a 256-byte name (exit 65)" [ $? = 65 ]
 "$BUILD/sse-push" -q -d "$DB" -e dm -m x --to "$(printf 'a\tb')" 2> "$T/to.err"
@@ -198,6 +206,29 @@ check "install: binaries and man pages" test -x "$T/root/usr/bin/sse-push" -a \
     -f "$T/root/usr/share/man/man1/sse-push.1" -a -f "$T/root/usr/share/man/man8/sse-fcgi.8"
 make -s -C "$TOP" B="${BUILD#$TOP/}" uninstall DESTDIR="$T/root" PREFIX=/usr > /dev/null
 check "uninstall removes them" [ -z "$(find "$T/root" -type f)" ]
+
+# Topics on the command line.
+"$BUILD/sse-push" -q -d "$DB" --topic 'jobs/*' -e p -m 1 2> "$T/tp.err"
+check "--topic refuses a pattern to publish under (exit 64)" [ $? = 64 ] && grep -q "^sse-push: --topic 'jobs/\*': " "$T/tp.err"
+"$BUILD/sse-push" -q -d "$DB" --close 2> /dev/null
+check "--close without a topic (exit 64)" [ $? = 64 ]
+"$BUILD/sse-push" -q -d "$DB" --topic jobs/1 AAPL 1 2> /dev/null
+check "--topic with a price (exit 64)" [ $? = 64 ]
+"$BUILD/sse-push" -q -d "$DB" --prune --topic 'jobs/4*' --keep 1 2> /dev/null
+check "--prune --topic refuses a bad pattern (exit 64)" [ $? = 64 ]
+printf '{"event":"tok","data":"a"}\n{"event":"tok","data":"b","topic":"chat/2"}\n' |
+    "$BUILD/sse-push" -q -d "$DB" -f --topic chat/1 --close
+check "-f --topic T --close: lines under T unless they name one, then T closes" [ "$(q "SELECT group_concat(topic || ':' || closes, ' ') FROM (SELECT topic, closes FROM events WHERE topic LIKE 'chat/%' ORDER BY id)")" = "chat/1:0 chat/2:0 chat/1:1" ]
+old=$(q "SELECT max(id) FROM events")
+"$BUILD/sse-push" -q -d "$DB" --topic jobs/1 -e p -m a
+"$BUILD/sse-push" -q -d "$DB" --topic jobs/1 -e p -m b
+"$BUILD/sse-push" -q -d "$DB" --topic jobs/2 -e p -m c
+q "UPDATE events SET ts = '2000-01-01T00:00:00.000Z' WHERE topic = 'jobs/2'"
+"$BUILD/sse-push" -q -d "$DB" --prune --topic 'jobs/*' --max-age 1d
+check "--prune --topic --max-age: a topic idle that long goes whole, a live one stays" [ "$(q "SELECT group_concat(data, ' ') FROM events WHERE id > $old")" = "a b" ]
+"$BUILD/sse-push" -q -d "$DB" --prune --topic 'jobs/*' --keep 1
+check "--prune --topic --keep: per topic" [ "$(q "SELECT group_concat(data, ' ') FROM events WHERE id > $old")" = "b" ]
+check "... and no row of another topic or of none" [ "$(q "SELECT count(*) FROM events WHERE topic LIKE 'chat/%'")" = 3 ]
 
 check "--help exits 0" "$BUILD/sse-push" --help > /dev/null
 check "--version" sh -c "'$BUILD/sse-push' --version | grep -q '^sse-push '"

@@ -70,6 +70,37 @@ scenario() {
 	check "$name: all 50 released" wait_for 5 held_is 0
 }
 
+# topics NAME URL: both ways to ask for topics through this server: the
+# path (/sse/jobs/N, which reaches the responder as PATH_INFO) resumes that
+# topic alone; topic= twice and a pattern, where each event's data starts
+# with its topic; and a topic's end: the open stream ends after the last
+# row, and the client coming back with its id is told 204.
+topics() {
+	local name=$1 url=$2 t=t$RANDOM a b c d code
+	a=$(pushid --topic "jobs/$t" -e progress -m 10)
+	b=$(pushid --topic "chat/$t" -e token -m hi)
+	c=$(pushid --topic "jobs/$t" -e progress -m 50)
+	curl -s -N --max-time 1 -H "Last-Event-ID: $((a - 1))" "$url/jobs/$t" > "$T/tp.out"
+	check "$name topics: the path resumes its topic alone" [ "$(ids_of tp)" = "$a $c" ]
+	check "$name topics: one topic, the data as published" \
+	    sh -c "[ \"\$(grep '^data:' '$T/tp.out' | tr '\n' ' ')\" = 'data: 10 data: 50 ' ]"
+	curl -s -N --max-time 1 -H "Last-Event-ID: $((a - 1))" "$url?topic=jobs/$t&topic=chat/$t" > "$T/tq.out"
+	check "$name topics: topic= twice resumes both" [ "$(ids_of tq)" = "$a $b $c" ]
+	check "$name topics: each event's data starts with its topic" \
+	    sh -c "grep -A1 -x 'data: chat/$t' '$T/tq.out' | grep -qx 'data: hi'"
+	curl -s -N --max-time 1 -H "Last-Event-ID: $((a - 1))" "$url?topic=chat/*" > "$T/tw.out"
+	check "$name topics: a pattern (chat/*)" [ "$(ids_of tw)" = "$b" ]
+	stream ts "$url/jobs/$t" -H "Last-Event-ID: $c"
+	wait_for 5 has ts ": ok"
+	d=$(pushid --topic "jobs/$t" --close)
+	check "$name topics: closing the topic ends its stream after the last row" \
+	    wait_for 5 sh -c "! kill -0 $(cat "$T/ts.pid") 2>/dev/null && grep -qx 'id: $d' '$T/ts.out'"
+	stop_stream ts
+	code=$(curl -s --max-time 2 -o "$T/t204.out" -w '%{http_code}' -H "Last-Event-ID: $d" "$url/jobs/$t")
+	check "$name topics: coming back to a finished topic gets 204 ($code)" \
+	    sh -c "[ $code = 204 ] && [ ! -s '$T/t204.out' ]"
+}
+
 # status NAME URL: the status page answers this host, and refuses another
 # address (127.0.0.2 is on lo too, but it is not one the files allow).
 status() {
@@ -136,6 +167,7 @@ start_responder
 echo "# apache + mod_fcgid"
 check "apache starts" start_apache apache-fcgid.conf &&
     scenario "apache fcgid" "$BASE/sse"
+topics "apache fcgid" "$BASE/sse"
 status "apache fcgid" "$BASE/sse/status"
 h2 "apache fcgid h2c" 6 "$BASE/sse"
 stop_apache
@@ -143,6 +175,7 @@ stop_apache
 echo "# apache + mod_proxy_fcgi (unix)"
 check "apache starts" start_apache apache-proxy-fcgi.conf &&
     scenario "apache proxy_fcgi unix" "$BASE/sse"
+topics "apache proxy_fcgi unix" "$BASE/sse"
 status "apache proxy_fcgi unix" "$BASE/sse/status"
 check "apache proxy_fcgi: no worker sharing warning (AH01146)" sh -c "! grep -q AH01146 '$T/apache.log'"
 private "apache proxy_fcgi unix" "$BASE/sse-private"
@@ -160,6 +193,7 @@ stop_apache
 echo "# apache + mod_cgid"
 check "apache starts" start_apache apache-cgi.conf &&
     scenario "apache cgid" "$BASE/sse"
+topics "apache cgid" "$BASE/sse"
 status "apache cgid" "$BASE/sse/status"
 h2 "apache cgid h2c" 6 "$BASE/sse"
 stop_apache
@@ -174,15 +208,19 @@ printf 'Alias /live %s\n<Directory %s>\n    AllowOverride All\n    Require all g
     "$T/live" "$T/live" > "$T/htaccess-site.conf"
 check "apache starts" start_apache_raw "$T/htaccess-site.conf" &&
     scenario "apache .htaccess cgi" "$BASE/live/sse.cgi"
+topics "apache .htaccess cgi" "$BASE/live/sse.cgi"
 stop_apache
 
 # --- lighttpd -----------------------------------------------------------
 echo "# lighttpd"
 check "lighttpd starts" start_lighttpd_conf
 scenario "lighttpd fastcgi spawned" "$BASE/sse" spawned
+topics "lighttpd fastcgi spawned" "$BASE/sse"
 status "lighttpd fastcgi spawned" "$BASE/sse/status"
 scenario "lighttpd fastcgi external" "$BASE/sse-external" external
+topics "lighttpd fastcgi external" "$BASE/sse-external"
 scenario "lighttpd cgi" "$BASE/sse-cgi" cgi
+topics "lighttpd cgi" "$BASE/sse-cgi"
 h2 "lighttpd h2c (8 per connection)" 8 "$BASE/sse"
 h2 "lighttpd h2 TLS" 8 "$TLS/sse-external"
 
@@ -190,6 +228,7 @@ h2 "lighttpd h2 TLS" 8 "$TLS/sse-external"
 stop_pidfile "$T/lighttpd.pid"
 echo "# nginx"
 check "nginx starts" start_nginx && scenario "nginx" "$BASE/sse"
+topics "nginx" "$BASE/sse"
 status "nginx" "$BASE/sse/status"
 private "nginx" "$BASE/sse-private"
 h2 "nginx h2 TLS" 10 "$TLS/sse"
@@ -197,6 +236,7 @@ stop_pidfile "$T/nginx/nginx.pid"
 
 echo "# caddy"
 check "caddy starts" start_caddy && scenario "caddy" "$BASE/sse"
+topics "caddy" "$BASE/sse"
 status "caddy" "$BASE/sse/status"
 h2 "caddy h2c" 10 "$BASE/sse"
 h2 "caddy h2 TLS" 10 "$TLS/sse"

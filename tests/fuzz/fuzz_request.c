@@ -3,7 +3,9 @@
  * accepts is valid. The third part is also tried as the Origin header:
  * Vary comes on every answer, only the allowed origin is ever echoed, in
  * one line after it, and only it passes a preflight. Split at newlines,
- * it is a request's params for request_auth(). */
+ * it is a request's params for request_auth(). Whole, it is a PATH_INFO:
+ * every topic pattern a request holds is a valid name, or a valid name's
+ * subtree, or "*", and matches what it should. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "cors.h"
 #include "request.h"
 #include "status.h"
+#include "topic.h"
 #include "validate.h"
 
 #define ALLOW_LINE "Access-Control-Allow-Origin: https://app.example\r\n"
@@ -114,6 +117,58 @@ check_auth(const char *text)
 	free(copy);
 }
 
+/* Every pattern of r is one a stream may hold, and matches its own names. */
+static void
+check_topics(const struct request *r)
+{
+	char name[TOPICS_BYTES + 2];
+	int i;
+
+	if (r->topics.n < 0 || r->topics.n > TOPICS_MAX ||
+	    r->topics.used > TOPICS_BYTES)
+		abort();
+	for (i = 0; i < r->topics.n; i++) {
+		const char *p = topics_at(&r->topics, i);
+		size_t len = strlen(p);
+
+		if (strchr(p, '*') != NULL)
+			abort();
+		if (!topics_is_subtree(&r->topics, i)) {
+			if (topic_check(p) != NULL || !topics_match(&r->topics, p))
+				abort();
+			continue;
+		}
+		if (len == 0)
+			continue;			/* "*" */
+		if (p[len - 1] != '/' || len >= TOPIC_MAX)
+			abort();
+		memcpy(name, p, len - 1);
+		name[len - 1] = '\0';
+		if (topic_check(name) != NULL)
+			abort();
+		name[len - 1] = '/';
+		name[len] = 'x';
+		name[len + 1] = '\0';
+		if (!topics_match(&r->topics, name))
+			abort();
+	}
+}
+
+/* text as a PATH_INFO after the query's topics. */
+static void
+check_path(struct request *r, const char *text)
+{
+	int st = request_path(r, text);
+
+	if (st != 200 && st != 400 && st != 500)
+		abort();
+	if ((st == 500) != (text[0] != '\0' && text[0] != '/'))
+		abort();
+	if (st != 200 && r->error == NULL)
+		abort();
+	check_topics(r);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -140,6 +195,10 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			if (validate_symbol(r.symbols[i]) != NULL ||
 			    !request_wants(&r, r.symbols[i]))
 				abort();
+	}
+	if (st == 200) {
+		check_topics(&r);
+		check_path(&r, lei);
 	}
 	check_cors(&r, lei, method);
 	check_status(method, query);

@@ -84,6 +84,31 @@ static const struct {
 	{ "{\"event\":\"a\",\"data\":\"\\udcff\"}", INGEST_REFUSED, 0 },
 	{ "{\"event\":\"a\",\"data\":\"x\"", INGEST_REFUSED, 0 },
 	{ "\xff\xfe 1", INGEST_REFUSED, 0 },
+	/* Topics. */
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"jobs/42\"}", INGEST_OK, 1 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"jobs/42\","
+	  "\"close\":true}", INGEST_OK, 1 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"jobs/42\","
+	  "\"close\":false}", INGEST_OK, 1 },
+	{ "{\"topic\":\"jobs/42\",\"close\":true}", INGEST_OK, 1 },
+	{ "{\"topic\":\"jobs/42\",\"close\":true,\"to\":\"bob\"}", INGEST_OK, 1 },
+	{ "{\"topic\":\"jobs/42\",\"close\":false}", INGEST_REFUSED, 0 },
+	{ "{\"topic\":\"jobs/42\"}", INGEST_REFUSED, 0 },
+	{ "{\"close\":true}", INGEST_REFUSED, 0 },	/* which topic? */
+	{ "{\"event\":\"p\",\"data\":\"1\",\"close\":true}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"jobs/42\","
+	  "\"close\":1}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"jobs/42\","
+	  "\"close\":\"true\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"jobs/*\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"jobs/..\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"\"}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":42}", INGEST_REFUSED, 0 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"a\\u0000b\"}",
+	  INGEST_REFUSED, 0 },
+	{ "{\"event\":\"p\",\"data\":\"1\",\"topic\":\"a\\nb\"}", INGEST_REFUSED, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":1,\"topic\":\"x\"}", INGEST_REFUSED, 0 },
+	{ "{\"symbol\":\"AAPL\",\"price\":1,\"close\":true}", INGEST_REFUSED, 0 },
 };
 
 START_TEST(test_line)
@@ -95,6 +120,48 @@ START_TEST(test_line)
 	ck_assert_int_eq(in.rows, lines[_i].rows);
 	if (rc == INGEST_REFUSED)
 		ck_assert_msg(in.err[0] != '\0', "no reason given");
+}
+END_TEST
+
+/* What a line's topic and close become in the table; a line without a
+ * topic takes in->topic, a price always its own. */
+START_TEST(test_topic_columns)
+{
+	sqlite3_stmt *q;
+	static const char *const want[][2] = {
+		{ "feed/1", "0" }, { "own/2", "0" }, { "feed/1", "1" },
+		{ "prices/AAPL", "0" },
+	};
+	static const char a[] = "{\"event\":\"t\",\"data\":\"a\"}",
+	    b[] = "{\"event\":\"t\",\"data\":\"b\",\"topic\":\"own/2\"}";
+	int i = 0;
+
+	in.topic = "feed/1";
+	ck_assert_int_eq(ingest_line(&in, a, strlen(a)), INGEST_OK);
+	ck_assert_int_eq(ingest_line(&in, b, strlen(b)), INGEST_OK);
+	ck_assert_int_eq(ingest_close(&in, in.topic, NULL), INGEST_OK);
+	ck_assert_int_eq(ingest_line(&in, "AAPL 1", 6), INGEST_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(store_sqlite_db(&st), "SELECT topic,"
+	    " closes, event, data FROM events ORDER BY id", -1, &q, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		ck_assert_int_lt(i, 4);
+		ck_assert_str_eq((const char *)sqlite3_column_text(q, 0),
+		    want[i][0]);
+		ck_assert_str_eq((const char *)sqlite3_column_text(q, 1),
+		    want[i][1]);
+		if (i == 2) {	/* the bare close */
+			ck_assert_str_eq((const char *)sqlite3_column_text(q,
+			    2), "close");
+			ck_assert_str_eq((const char *)sqlite3_column_text(q,
+			    3), "");
+		}
+		i++;
+	}
+	sqlite3_finalize(q);
+	ck_assert_int_eq(i, 4);
+	ck_assert_int_eq(ingest_close(&in, NULL, NULL), INGEST_REFUSED);
+	ck_assert_int_eq(ingest_close(&in, "a/*", NULL), INGEST_REFUSED);
 }
 END_TEST
 
@@ -210,6 +277,7 @@ ingest_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_line, 0, sizeof(lines) / sizeof(lines[0]));
 	tcase_add_test(tc, test_nul_in_line);
+	tcase_add_test(tc, test_topic_columns);
 	tcase_add_test(tc, test_line_ends_become_lf);
 	tcase_add_test(tc, test_first_price_has_null_change);
 	tcase_add_test(tc, test_price_json);

@@ -30,7 +30,12 @@ static const struct {
 	{ "{\"a\":\"b\",\"a\":\"c\"}", 0, NULL, NULL },	/* duplicate */
 	{ "{\"a\":{\"b\":1}}", 0, NULL, NULL },		/* nested */
 	{ "{\"a\":[1]}", 0, NULL, NULL },
-	{ "{\"a\":true}", 0, NULL, NULL },
+	{ "{\"a\":true}", 1, "a", "true" },
+	{ "{\"a\":false}", 1, "a", "false" },
+	{ "{\"a\":tru}", 0, NULL, NULL },
+	{ "{\"a\":truex}", 0, NULL, NULL },
+	{ "{\"a\":True}", 0, NULL, NULL },
+	{ "{\"a\":f}", 0, NULL, NULL },
 	{ "{\"a\":null}", 0, NULL, NULL },
 	{ "{\"a\":01}", 0, NULL, NULL },
 	{ "{\"a\":1.}", 0, NULL, NULL },

@@ -257,6 +257,85 @@ START_TEST(test_responder_read)
 }
 END_TEST
 
+static const struct {
+	const char *query, *path_info;
+	int status, n;
+} topic_cases[] = {
+	{ "topic=jobs/42", NULL, 200, 1 },
+	{ "topic=jobs%2F42", NULL, 200, 1 },
+	{ "topic=jobs/*", NULL, 200, 1 },
+	{ "topic=%2A", NULL, 200, 1 },
+	{ "topic=a&topic=b&topic=a", NULL, 200, 2 },
+	{ "topic=a", "/b", 200, 2 },
+	{ "", "/jobs/42", 200, 1 },
+	{ "", "/jobs/*", 200, 1 },
+	{ "", "/", 200, 0 },
+	{ "", "", 200, 0 },
+	{ "topic=", NULL, 400, 0 },
+	{ "topic", NULL, 400, 0 },
+	{ "topic=jobs/4*", NULL, 400, 0 },
+	{ "topic=*/x", NULL, 400, 0 },
+	{ "topic=../etc", NULL, 400, 0 },
+	{ "topic=a%00b", NULL, 400, 0 },
+	{ "topic=a+b", NULL, 400, 0 },
+	{ "topic=a%2", NULL, 400, 0 },
+	{ "topic=j%C3%B6bs", NULL, 400, 0 },
+	{ "topic=a//b", NULL, 400, 0 },
+	{ "", "//jobs", 400, 0 },
+	{ "", "/jobs/", 400, 0 },
+	{ "", "/.", 400, 0 },
+	{ "", "/a b", 400, 0 },
+	{ "", "jobs/42", 500, 0 },		/* split inside a name */
+	{ "", "-private/x", 500, 0 },
+};
+
+START_TEST(test_topics)
+{
+	struct request r;
+	int st = request_parse(&r, "GET", topic_cases[_i].query, NULL);
+
+	if (st == 200)
+		st = request_path(&r, topic_cases[_i].path_info);
+	ck_assert_msg(st == topic_cases[_i].status, "case %d: status %d", _i,
+	    st);
+	if (st != 200)
+		ck_assert_ptr_nonnull(r.error);
+	else
+		ck_assert_int_eq(r.topics.n, topic_cases[_i].n);
+}
+END_TEST
+
+START_TEST(test_too_many_topics)
+{
+	char q[REQUEST_QUERY_MAX + 1];
+	struct request r;
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < TOPICS_MAX + 1; i++)
+		len += (size_t)snprintf(q + len, sizeof(q) - len, "%stopic=t%d",
+		    i ? "&" : "", i);
+	ck_assert_int_eq(request_parse(&r, "GET", q, NULL), 400);
+	ck_assert_str_eq(r.error, "more than 16 topics");
+}
+END_TEST
+
+/* Two PATH_INFO: neither is believed. */
+START_TEST(test_path_info_twice)
+{
+	enum status_format page;
+	struct request r;
+
+	ck_assert_int_eq(responder_read(&r, &page, env_of("REQUEST_METHOD=GET\n"
+	    "PATH_INFO=/jobs/1\nPATH_INFO=/jobs/2"), "", 0), 500);
+	ck_assert_ptr_nonnull(strstr(r.error, "PATH_INFO"));
+	ck_assert(responder_logged(500));
+	ck_assert_int_eq(responder_read(&r, &page, env_of("REQUEST_METHOD=GET\n"
+	    "PATH_INFO=/jobs/1"), "", 0), 200);
+	ck_assert_str_eq(topics_single(&r.topics), "jobs/1");
+}
+END_TEST
+
 Suite *
 request_suite(void)
 {
@@ -270,6 +349,10 @@ request_suite(void)
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_auth_twice);
 	tcase_add_test(tc, test_responder_read);
+	tcase_add_loop_test(tc, test_topics, 0,
+	    sizeof(topic_cases) / sizeof(topic_cases[0]));
+	tcase_add_test(tc, test_too_many_topics);
+	tcase_add_test(tc, test_path_info_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }

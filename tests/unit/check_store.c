@@ -61,12 +61,12 @@ START_TEST(test_create_and_read)
 		    STORE_OK);
 	ck_assert_int_eq(id, 10);
 	/* Bounded batches cover every row once, in order. */
-	ck_assert_int_eq(store_read_after(&st, 0, 4, collect, &c), 4);
-	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, collect, &c),
+	ck_assert_int_eq(store_read_after(&st, 0, 4, NULL, collect, &c), 4);
+	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, NULL, collect, &c),
 	    4);
-	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, collect, &c),
+	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, NULL, collect, &c),
 	    2);
-	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, collect, &c),
+	ck_assert_int_eq(store_read_after(&st, c.ids[c.n - 1], 4, NULL, collect, &c),
 	    0);
 	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(c.ids[i], i + 1);
@@ -136,13 +136,13 @@ START_TEST(test_bounds_after_prune)
 
 	for (i = 0; i < 20; i++)
 		store_insert_event(&st, "e", "d", 1, &id);
-	ck_assert_int_eq(store_prune(&st, 5, -1, &n), STORE_OK);
+	ck_assert_int_eq(store_prune(&st, 5, -1, NULL, &n), STORE_OK);
 	ck_assert_int_eq(n, 15);
 	ck_assert_int_eq(store_bounds(&st, &oldest, &newest), STORE_OK);
 	ck_assert_int_eq(oldest, 16);
 	ck_assert_int_eq(newest, 20);
 	/* Ids are never reused after pruning everything. */
-	ck_assert_int_eq(store_prune(&st, 0, -1, &n), STORE_OK);
+	ck_assert_int_eq(store_prune(&st, 0, -1, NULL, &n), STORE_OK);
 	ck_assert_int_eq(n, 5);
 	ck_assert_int_eq(store_bounds(&st, &oldest, &newest), STORE_OK);
 	ck_assert_int_eq(oldest, 21);
@@ -161,9 +161,9 @@ START_TEST(test_prune_by_age)
 		store_insert_event(&st, "e", "d", 1, &id);
 	raw_exec("UPDATE events SET ts = '2020-01-01T00:00:00.000Z'"
 	    " WHERE id <= 4");
-	ck_assert_int_eq(store_prune(&st, -1, 3600, &n), STORE_OK);
+	ck_assert_int_eq(store_prune(&st, -1, 3600, NULL, &n), STORE_OK);
 	ck_assert_int_eq(n, 4);
-	ck_assert_int_eq(store_prune(&st, 100, 3600, &n), STORE_OK);
+	ck_assert_int_eq(store_prune(&st, 100, 3600, NULL, &n), STORE_OK);
 	ck_assert_int_eq(n, 0);
 }
 END_TEST
@@ -195,7 +195,7 @@ START_TEST(test_no_lingering_read)
 	for (i = 0; i < 10; i++)
 		store_insert_event(&st, "e", "d", 1, &id);
 	ck_assert_int_eq(store_open(&rd, path, STORE_READONLY, 0), STORE_OK);
-	ck_assert_int_eq(store_read_after(&rd, 0, 100, collect, &c), 2);
+	ck_assert_int_eq(store_read_after(&rd, 0, 100, NULL, collect, &c), 2);
 	ck_assert_int_eq(sqlite3_wal_checkpoint_v2(store_sqlite_db(&st), NULL,
 	    SQLITE_CHECKPOINT_TRUNCATE, &log, &done), SQLITE_OK);
 	ck_assert_int_eq(log, 0);
@@ -294,8 +294,8 @@ START_TEST(test_read_span)
 
 	for (i = 0; i < 6; i++)
 		store_insert_event(&st, "e", "d", 1, &id);
-	ck_assert_int_eq(store_prune(&st, 4, -1, &n), STORE_OK);
-	ck_assert_int_eq(store_read_span(&st, 0, 3, collect, &c, &oldest,
+	ck_assert_int_eq(store_prune(&st, 4, -1, NULL, &n), STORE_OK);
+	ck_assert_int_eq(store_read_span(&st, 0, 3, NULL, collect, &c, &oldest,
 	    &newest), 3);
 	ck_assert_int_eq(oldest, 3);
 	ck_assert_int_eq(newest, 6);

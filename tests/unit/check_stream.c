@@ -159,7 +159,7 @@ START_TEST(test_reset_pruned)
 	int64_t n;
 
 	add(10);
-	store_prune(&wr, 3, -1, &n);
+	store_prune(&wr, 3, -1, NULL, &n);
 	ck_assert_int_eq(begin(&s, "", "2"), STREAM_OPEN);
 	ck_assert_ptr_nonnull(strstr(out.data, "id: 7\nevent: reset\ndata: "
 	    "{\"reason\":\"pruned\",\"oldest\":8,\"newest\":10}\n\n"));
@@ -244,7 +244,7 @@ START_TEST(test_pruned_during_catch_up)
 	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4, BATCH_BYTES),
 	    STORE_OK);
 	ck_assert_int_eq(stream_take(&s, &b, &out), 4);	/* ids 1-4 */
-	store_prune(&wr, 5, -1, &n);			/* leaves 16-20 */
+	store_prune(&wr, 5, -1, NULL, &n);			/* leaves 16-20 */
 	buf_clear(&out);
 	ck_assert_int_eq(batch_load(&b, &rd, s.cursor, 4, BATCH_BYTES),
 	    STORE_OK);
@@ -267,7 +267,7 @@ START_TEST(test_pruned_while_live)
 	add(3);
 	ck_assert_int_eq(begin(&s, "", NULL), STREAM_OPEN);	/* at 3 */
 	add(10);
-	store_prune(&wr, 2, -1, &n);				/* 12, 13 */
+	store_prune(&wr, 2, -1, NULL, &n);				/* 12, 13 */
 	buf_clear(&out);
 	ck_assert_int_eq(drain(&s), 2);
 	ck_assert_ptr_nonnull(strstr(out.data, "id: 11\nevent: reset\n"));
@@ -805,6 +805,196 @@ START_TEST(test_responder_catch_up)
 }
 END_TEST
 
+/* A row under a topic (NULL: none), as sse-push writes it. */
+static int64_t
+add_topic(const char *topic, const char *event, const char *data,
+    const char *to, int closes)
+{
+	struct store_event e = { event, NULL, NULL, data, strlen(data), to,
+	    topic, closes };
+	int64_t id;
+
+	ck_assert_int_eq(store_put(&wr, &e, &id), STORE_OK);
+	return id;
+}
+
+/* A stream asking for topics by path and query, resuming after lei. */
+static enum stream_state
+begin_topics(struct stream *s, const char *path_info, const char *query,
+    const char *lei)
+{
+	struct request r;
+
+	ck_assert_int_eq(request_parse(&r, "GET", query, lei), 200);
+	ck_assert_int_eq(request_path(&r, path_info), 200);
+	buf_clear(&out);
+	return stream_begin(s, &r, &cfg.stream, &rd, &out);
+}
+
+static void
+topic_rows(void)
+{
+	add_topic("jobs/1", "progress", "10", NULL, 0);		/* 1 */
+	add_topic("chat/1", "token", "hi", NULL, 0);		/* 2 */
+	add_topic("jobs/1", "progress", "50", NULL, 0);		/* 3 */
+	add_topic(NULL, "news", "all", NULL, 0);		/* 4 */
+	add_topic("jobs/2", "progress", "7", NULL, 0);		/* 5 */
+	add_topic("jobs/1/log", "line", "x", NULL, 0);		/* 6 */
+}
+
+/* Resuming one topic reads that topic's rows alone (through the index),
+ * sends them as published, and leaves the cursor at the table's end. */
+START_TEST(test_topic_resume)
+{
+	struct stream s;
+	int n;
+
+	topic_rows();
+	ck_assert_int_eq(begin_topics(&s, "/jobs/1", "", "0"), STREAM_OPEN);
+	buf_clear(&out);
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 100, 0,
+	    &out, &n), CATCH_UP_DONE);
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(b.n, 2);		/* read: its two rows, no more */
+	ck_assert_str_eq(out.data, "id: 1\nevent: progress\ndata: 10\n\n"
+	    "id: 3\nevent: progress\ndata: 50\n\n");
+	ck_assert_int_eq(s.cursor, 6);
+	ck_assert_ptr_null(b.want);		/* the batch is left as found */
+	stream_release(&s);
+}
+END_TEST
+
+/* Several topics: each event's data starts with its topic. A live batch
+ * (every row, as the hub reads it) gives the same as a filtered read. */
+START_TEST(test_topic_several)
+{
+	static const char want[] =
+	    "id: 1\nevent: progress\ndata: jobs/1\ndata: 10\n\n"
+	    "id: 2\nevent: token\ndata: chat/1\ndata: hi\n\n"
+	    "id: 3\nevent: progress\ndata: jobs/1\ndata: 50\n\n"
+	    "id: 5\nevent: progress\ndata: jobs/2\ndata: 7\n\n"
+	    "id: 6\nevent: line\ndata: jobs/1/log\ndata: x\n\n";
+	struct stream s;
+	int n;
+
+	topic_rows();
+	ck_assert_int_eq(begin_topics(&s, NULL, "topic=jobs/*&topic=chat/1",
+	    "0"), STREAM_OPEN);
+	buf_clear(&out);
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 100, 0,
+	    &out, &n), CATCH_UP_DONE);
+	ck_assert_int_eq(n, 5);
+	ck_assert_str_eq(out.data, want);
+	stream_release(&s);
+
+	ck_assert_int_eq(begin_topics(&s, NULL, "topic=jobs/*&topic=chat/1",
+	    "0"), STREAM_OPEN);
+	ck_assert_int_eq(batch_load(&b, &rd, 0, 100, BATCH_BYTES), STORE_OK);
+	ck_assert_uint_eq(b.n, 6);
+	buf_clear(&out);
+	ck_assert_int_eq(stream_take(&s, &b, &out), 5);
+	ck_assert_str_eq(out.data, want);
+	stream_release(&s);
+
+	/* The path and the query add up; no topic asked is every row. */
+	ck_assert_int_eq(begin_topics(&s, "/jobs/2", "topic=chat/1", "0"),
+	    STREAM_OPEN);
+	buf_clear(&out);
+	ck_assert_int_eq(stream_take(&s, &b, &out), 2);
+	ck_assert_ptr_nonnull(strstr(out.data, "data: chat/1\ndata: hi\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "data: jobs/2\ndata: 7\n"));
+	stream_release(&s);
+	ck_assert_int_eq(begin_topics(&s, "/", "", "0"), STREAM_OPEN);
+	buf_clear(&out);
+	ck_assert_int_eq(stream_take(&s, &b, &out), 6);
+	ck_assert_ptr_null(strstr(out.data, "data: jobs/1\n"));
+	stream_release(&s);
+}
+END_TEST
+
+/* A topic that closes: its stream ends after the closing row; coming
+ * back with nothing newer (or with no cursor) is 204; a later row opens
+ * the topic again. A stream on several topics goes on. */
+START_TEST(test_topic_close)
+{
+	struct stream s;
+	int64_t end;
+	int n;
+
+	add_topic("chat/7", "token", "Hel", NULL, 0);		/* 1 */
+	add_topic("chat/7", "token", "lo", NULL, 0);		/* 2 */
+	end = add_topic("chat/7", "close", "", NULL, 1);	/* 3 */
+	add_topic("chat/7", "token", "late", NULL, 0);		/* 4: reopens */
+	ck_assert_int_eq(begin_topics(&s, "/chat/7", "", "0"), STREAM_OPEN);
+	buf_clear(&out);
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 100, 0,
+	    &out, &n), CATCH_UP_CLOSED);
+	ck_assert_int_eq(n, 3);
+	ck_assert(stream_closed(&s));
+	ck_assert_int_eq(s.cursor, end);
+	ck_assert_ptr_null(strstr(out.data, "late"));
+	buf_clear(&out);
+	stream_end(&s, &out);
+	ck_assert_str_eq(out.data ? out.data : "", "");	/* id 3 was sent */
+	stream_release(&s);
+
+	/* Open again (row 4): the client at 3 streams on. */
+	ck_assert_int_eq(begin_topics(&s, "/chat/7", "", "3"), STREAM_OPEN);
+	stream_release(&s);
+	sql("DELETE FROM events WHERE id = 4");
+	ck_assert_int_eq(begin_topics(&s, "/chat/7", "", "3"), STREAM_DONE);
+	ck_assert_str_eq(out.data, "Status: 204 No Content\r\n\r\n");
+	ck_assert_int_eq(begin_topics(&s, "/chat/7", "", NULL), STREAM_DONE);
+	ck_assert_int_eq(begin_topics(&s, "/chat/7", "", "2"), STREAM_OPEN);
+	stream_release(&s);
+	/* A pattern or two topics: one topic's end is not the stream's. */
+	ck_assert_int_eq(begin_topics(&s, "/chat/*", "", "0"), STREAM_OPEN);
+	buf_clear(&out);
+	ck_assert_int_eq(responder_catch_up(&s, &b, &rd, &cfg.stream, 100, 0,
+	    &out, &n), CATCH_UP_DONE);
+	ck_assert(!stream_closed(&s));
+	/* The bare close is named, so a page on several topics sees it. */
+	ck_assert_ptr_nonnull(strstr(out.data, "id: 3\nevent: close\n"
+	    "data: chat/7\ndata: \n\n"));
+	stream_release(&s);
+}
+END_TEST
+
+/* A private topic's end says nothing to anyone else: no 204 for them. */
+START_TEST(test_topic_private_close)
+{
+	struct stream s;
+	struct request r;
+	char ub[] = "REMOTE_USER=bob", ue[] = "REMOTE_USER=eve";
+	char *bob[] = { ub, NULL }, *eve[] = { ue, NULL };
+
+	add_topic("chat/9", "token", "secret", "bob", 0);	/* 1 */
+	add_topic("chat/9", "close", "", "bob", 1);		/* 2 */
+	ck_assert_int_eq(request_parse(&r, "GET", "", "2"), 200);
+	ck_assert_int_eq(request_path(&r, "/chat/9"), 200);
+	ck_assert_int_eq(request_auth(&r, eve, 1), 200);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_OPEN);
+	stream_release(&s);
+	ck_assert_int_eq(request_auth(&r, bob, 1), 200);
+	buf_clear(&out);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_DONE);
+	ck_assert_str_eq(out.data, "Status: 204 No Content\r\n\r\n");
+	/* From the start, eve's stream carries none of bob's rows. */
+	ck_assert_int_eq(request_parse(&r, "GET", "", "0"), 200);
+	ck_assert_int_eq(request_path(&r, "/chat/9"), 200);
+	ck_assert_int_eq(request_auth(&r, eve, 1), 200);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_OPEN);
+	buf_clear(&out);
+	ck_assert_int_eq(drain(&s), 0);
+	ck_assert(!stream_closed(&s));
+	ck_assert_int_eq(s.cursor, 2);
+	stream_release(&s);
+}
+END_TEST
+
 Suite *
 stream_suite(void)
 {
@@ -842,6 +1032,10 @@ stream_suite(void)
 	    sizeof(cors_lists) / sizeof(cors_lists[0]));
 	tcase_add_test(tc, test_cors_too_many);
 	tcase_add_test(tc, test_cors_long_origin);
+	tcase_add_test(tc, test_topic_resume);
+	tcase_add_test(tc, test_topic_several);
+	tcase_add_test(tc, test_topic_close);
+	tcase_add_test(tc, test_topic_private_close);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -49,6 +49,7 @@ main(void)
 
 	srunner_add_suite(sr, decimal_suite());
 	srunner_add_suite(sr, validate_suite());
+	srunner_add_suite(sr, topic_suite());
 	srunner_add_suite(sr, jsonl_suite());
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, ingest_suite());

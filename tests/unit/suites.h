@@ -7,6 +7,7 @@
 Suite	*sse_suite(void);
 Suite	*decimal_suite(void);
 Suite	*validate_suite(void);
+Suite	*topic_suite(void);
 Suite	*jsonl_suite(void);
 Suite	*store_suite(void);
 Suite	*ingest_suite(void);
