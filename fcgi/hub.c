@@ -47,10 +47,18 @@ static struct conn *
 touched_by_hub(struct server *sv)
 {
 	const struct batch *b = &sv->hub;
+	struct conn *c;
 	size_t i;
 
 	sv->fan_seq++;
 	sv->touched = NULL;
+	/* Rows were pruned before the hub read them: every stream is told
+	 * (stream_take()'s reset), whatever its topics. */
+	if (b->oldest - 1 > b->after) {
+		for (c = sv->conns; c != NULL; c = c->next)
+			touch(sv, c);
+		return sv->touched;
+	}
 	for (i = 0; i < b->n; i++)
 		topicmap_each(&sv->map, b->f[i].has_topic ? b->f[i].topic :
 		    NULL, touch, sv);
@@ -129,6 +137,9 @@ tell_replaced(struct server *sv)
 
 	if (!responder_new_range(&sv->f, &oldest, &newest))
 		return;
+	/* The hub is on the new database now: a stream's end (conn_sync())
+	 * must not raise its cursor back to the old one's position. */
+	sv->hub_cursor = newest;
 	for (c = sv->conns; c != NULL; c = next) {
 		next = c->next;
 		if (!conn_streaming(c) || !c->counted)

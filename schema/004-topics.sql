@@ -28,5 +28,6 @@ CREATE INDEX events_topic_id ON events (topic, id) WHERE topic IS NOT NULL;
 -- Prices are published under prices/SYMBOL (sse-push does it), so
 -- '/sse/prices/AAPL' and '?symbols=AAPL' are the same stream.
 UPDATE events SET topic = 'prices/' || symbol
- WHERE symbol IS NOT NULL AND length(CAST(symbol AS BLOB)) <= 248
+ WHERE symbol IS NOT NULL AND symbol <> ''
+   AND length(CAST(symbol AS BLOB)) <= 248
    AND symbol NOT GLOB '*[^A-Za-z0-9._~-]*' AND symbol NOT GLOB '.*';

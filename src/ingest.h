@@ -93,9 +93,9 @@ struct ingest_route {
  */
 enum ingest_rc ingest_event(struct ingest *in, const char *event, const char *data,
 	    size_t len, const struct ingest_route *route);
-/* Close a topic without an event of its own: a row named "close" with no
- * data (which EventSource does not dispatch) and closes set; to as in a
- * route. */
+/* Close a topic without an event of its own: a row named "close" with
+ * empty data (EventSource hands it to addEventListener("close"), not to
+ * onmessage) and closes set; to as in a route. */
 enum ingest_rc ingest_close(struct ingest *in, const char *topic,
 	    const char *to);
 /* Parse and insert one batch line (without its LF). */

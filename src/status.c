@@ -79,7 +79,7 @@ render_topics(enum status_format f, const struct status *st,
 		    "the %d most followed\n", STATUS_TOPICS);
 	for (i = 0; i < st->ntopics; i++)
 		if (f == STATUS_TEXT)
-			buf_printf(out, "topic %-18s %lld\n",
+			buf_printf(out, "topic:%-18s %lld\n",
 			    st->topics[i].pattern,
 			    (long long)st->topics[i].streams);
 		else

@@ -233,10 +233,10 @@ store_read_span(struct store *s, int64_t after, int limit,
 }
 
 int
-store_topic_last(struct store *s, const char *topic, struct store_tail *t)
+store_topic_back(struct store *s, const char *topic, int limit,
+    store_tail_fn fn, void *ctx)
 {
-	memset(t, 0, sizeof(*t));
-	return s->engine->topic_last(s, topic, t);
+	return s->engine->topic_back(s, topic, limit, fn, ctx);
 }
 
 int

@@ -65,13 +65,14 @@ struct store_event {
 	int		 closes;	/* 1: the topic's last row */
 };
 
-/* A topic's newest row, as store_topic_last() reads it. */
+/* A row of one topic, as store_topic_back() reads it; audience is
+ * borrowed until the callback returns. */
 struct store_tail {
-	int64_t		 id;		/* 0: the topic has no row */
+	int64_t		 id;
 	int		 closes;
-	int		 has_audience;
-	char		 audience[AUDIENCE_MAX + 1];
+	const char	*audience;	/* NULL: public */
 };
+typedef int (*store_tail_fn)(void *ctx, const struct store_tail *t);
 
 typedef int (*store_row_fn)(void *ctx, const struct row *r);
 
@@ -119,9 +120,11 @@ int	store_bounds(struct store *s, int64_t *oldest, int64_t *newest);
 int	store_read_span(struct store *s, int64_t after, int limit,
 	    const struct topics *topics, store_row_fn fn, void *ctx,
 	    int64_t *oldest, int64_t *newest);
-/* The newest row of topic (a name, not a pattern) into *t. */
-int	store_topic_last(struct store *s, const char *topic,
-	    struct store_tail *t);
+/* Call fn for the rows of topic (a name, not a pattern), newest first, up
+ * to limit of them, through the (topic, id) index; fn returning non-zero
+ * stops. Returns how many rows were seen, or a STORE_* code. */
+int	store_topic_back(struct store *s, const char *topic, int limit,
+	    store_tail_fn fn, void *ctx);
 /* When the newest row was written, in ms since the epoch; -1 if the table
  * is empty or its ts is not one we write. */
 int	store_newest_time(struct store *s, int64_t *epoch_ms);

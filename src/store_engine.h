@@ -57,9 +57,8 @@ struct store_engine {
 	int	(*read_span)(struct store *s, int64_t after, int limit,
 		    const struct topics *topics, store_row_fn fn, void *ctx,
 		    int64_t *oldest, int64_t *newest);
-	/* *t is zeroed by the front. */
-	int	(*topic_last)(struct store *s, const char *topic,
-		    struct store_tail *t);
+	int	(*topic_back)(struct store *s, const char *topic, int limit,
+		    store_tail_fn fn, void *ctx);
 	int	(*bounds)(struct store *s, int64_t *oldest, int64_t *newest);
 	/* The ts text of the newest row; "" if none. */
 	int	(*newest_ts)(struct store *s, char *ts, size_t tssz);

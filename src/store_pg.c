@@ -30,7 +30,7 @@ enum pg_query {
 	PQ_LAST_PRICE,
 	PQ_GRANTS,
 	PQ_INSERT,
-	PQ_TOPIC_LAST,
+	PQ_TOPIC_BACK,
 	PQ_COUNT
 };
 
@@ -66,8 +66,8 @@ static const struct {
 	[PQ_INSERT] = { "INSERT INTO events (ts, event, symbol, price, data,"
 	    " audience, topic, closes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	    " RETURNING id", 8 },
-	[PQ_TOPIC_LAST] = { "SELECT id, closes, audience FROM events"
-	    " WHERE topic = $1 ORDER BY id DESC LIMIT 1", 1 },
+	[PQ_TOPIC_BACK] = { "SELECT id, closes, audience FROM events"
+	    " WHERE topic = $1 ORDER BY id DESC LIMIT $2", 2 },
 };
 
 struct pgstore {
@@ -611,28 +611,31 @@ pg_read_span(struct store *s, int64_t after, int limit,
 }
 
 static int
-pg_topic_last(struct store *s, const char *topic, struct store_tail *t)
+pg_topic_back(struct store *s, const char *topic, int limit,
+    store_tail_fn fn, void *ctx)
 {
-	const char *params[] = { topic }, *a;
+	char l[16];
+	const char *params[] = { topic, l };
+	struct store_tail t;
 	PGresult *res;
-	int rc;
+	int rc, i, n = 0;
 
-	if ((res = run(s, PQ_TOPIC_LAST, params, NULL, &rc,
-	    "cannot read the topic's last event")) == NULL)
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((res = run(s, PQ_TOPIC_BACK, params, NULL, &rc,
+	    "cannot read a topic")) == NULL)
 		return rc;
-	if (PQntuples(res) > 0) {
-		t->id = int_at(res, 0, 0);
-		t->closes = int_at(res, 0, 1) != 0;
-		if ((a = text_at(res, 0, 2)) != NULL) {
-			t->has_audience = 1;
-			/* Longer than a name can be: heard by nobody. */
-			snprintf(t->audience, sizeof(t->audience), "%s",
-			    strlen(a) < sizeof(t->audience) ? a : "");
-		}
+	for (i = 0; i < PQntuples(res); i++) {
+		t.id = int_at(res, i, 0);
+		t.closes = int_at(res, i, 1) != 0;
+		t.audience = text_at(res, i, 2);
+		n++;
+		if (fn(ctx, &t) != 0)
+			break;
 	}
 	PQclear(res);
-	return STORE_OK;
+	return n;
 }
+
 
 static int
 pg_bounds(struct store *s, int64_t *oldest, int64_t *newest)
@@ -929,7 +932,7 @@ const struct store_engine store_pg_engine = {
 	.close		= pg_close,
 	.read_after	= pg_read_after,
 	.read_span	= pg_read_span,
-	.topic_last	= pg_topic_last,
+	.topic_back	= pg_topic_back,
 	.bounds		= pg_bounds,
 	.newest_ts	= pg_newest_ts,
 	.data_version	= pg_data_version,

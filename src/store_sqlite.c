@@ -34,7 +34,7 @@ enum lite_query {
 	Q_NEWEST_TS,
 	Q_GRANTS,
 	Q_INSERT,
-	Q_TOPIC_LAST,
+	Q_TOPIC_BACK,
 	Q_COUNT
 };
 
@@ -400,8 +400,8 @@ static const char *const query_sql[Q_COUNT] = {
 	    " ORDER BY audience LIMIT ?2",
 	[Q_INSERT] = "INSERT INTO events (ts, event, symbol, price, data,"
 	    " audience, topic, closes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[Q_TOPIC_LAST] = "SELECT id, closes, audience FROM events"
-	    " WHERE topic = ?1 ORDER BY id DESC LIMIT 1",
+	[Q_TOPIC_BACK] = "SELECT id, closes, audience FROM events"
+	    " WHERE topic = ?1 ORDER BY id DESC LIMIT ?2",
 };
 
 /*
@@ -514,28 +514,29 @@ lite_read_after(struct store *s, int64_t after, int limit,
 }
 
 static int
-lite_topic_last(struct store *s, const char *topic, struct store_tail *t)
+lite_topic_back(struct store *s, const char *topic, int limit,
+    store_tail_fn fn, void *ctx)
 {
+	struct store_tail t;
 	sqlite3_stmt *st;
-	const char *a;
-	int rc;
+	int rc, n = 0;
 
-	if ((st = query(s, Q_TOPIC_LAST)) == NULL)
+	if ((st = query(s, Q_TOPIC_BACK)) == NULL)
 		return STORE_ERR;
 	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t->id = sqlite3_column_int64(st, 0);
-		t->closes = sqlite3_column_int(st, 1) != 0;
-		if ((a = (const char *)sqlite3_column_text(st, 2)) != NULL) {
-			t->has_audience = 1;
-			/* Longer than a name can be: heard by nobody. */
-			snprintf(t->audience, sizeof(t->audience), "%s",
-			    strlen(a) < sizeof(t->audience) ? a : "");
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(st, 0);
+		t.closes = sqlite3_column_int(st, 1) != 0;
+		t.audience = (const char *)sqlite3_column_text(st, 2);
+		n++;
+		if (fn(ctx, &t) != 0) {
+			rc = SQLITE_DONE;
+			break;
 		}
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK :
-	    fail(s, rc, "cannot read the topic's last event");
+	return rc == SQLITE_DONE ? n : fail(s, rc, "cannot read a topic");
 }
 
 static int
@@ -853,7 +854,7 @@ const struct store_engine store_sqlite_engine = {
 	.close		= lite_close,
 	.read_after	= lite_read_after,
 	.read_span	= lite_read_span,
-	.topic_last	= lite_topic_last,
+	.topic_back	= lite_topic_back,
 	.bounds		= lite_bounds,
 	.newest_ts	= lite_newest_ts,
 	.data_version	= lite_data_version,

@@ -182,12 +182,35 @@ stream_hears(const struct stream *s, const char *audience)
 	    sizeof(*s->grants), by_name) != NULL;
 }
 
+/* How far back the newest row a stream may hear is looked for: past
+ * that many rows for others, the topic counts as open (a stream, not a
+ * 204: the safe side). */
+#define FINISHED_LOOKBACK	1000
+
+struct heard {
+	const struct stream	*s;
+	int64_t			 id;
+	int			 closes;
+};
+
+static int
+newest_heard(void *ctx, const struct store_tail *t)
+{
+	struct heard *h = ctx;
+
+	if (!stream_hears(h->s, t->audience))
+		return 0;
+	h->id = t->id;
+	h->closes = t->closes;
+	return 1;
+}
+
 /*
- * A stream on one topic whose newest row closed it, and that the client
- * has seen (or, without a cursor, would never see anything after): 204,
- * which stops EventSource for good (WHATWG HTML: a status other than 200
- * fails the connection). Only a close the stream may hear counts: a
- * private topic's end says nothing to anyone else. Returns 1 if it
+ * A stream on one topic whose newest row it may hear closed it, and that
+ * the client has seen (or, without a cursor, would never see anything
+ * after): 204, which stops EventSource for good (WHATWG HTML: a status
+ * other than 200 fails the connection). Rows for others count for nothing
+ * either way, so their being there is never told. Returns 1 if it
  * answered, 0 to stream, -1 if the table cannot be read.
  */
 static int
@@ -195,14 +218,14 @@ finished(struct stream *s, const struct stream_cfg *cfg, struct store *st,
     struct buf *out)
 {
 	const char *topic = topics_single(&s->req.topics);
-	struct store_tail t;
+	struct heard h = { s, 0, 0 };
 
 	if (topic == NULL)
 		return 0;
-	if (store_topic_last(st, topic, &t) != STORE_OK)
+	if (store_topic_back(st, topic, FINISHED_LOOKBACK, newest_heard, &h) < 0)
 		return -1;
-	if (t.id == 0 || !t.closes || !stream_hears(s, t.has_audience ?
-	    t.audience : NULL) || (s->req.has_cursor && s->req.cursor < t.id))
+	if (h.id == 0 || !h.closes || (s->req.has_cursor &&
+	    s->req.cursor < h.id))
 		return 0;
 	buf_appends(out, "Status: 204 No Content\r\n");
 	cors_headers(&cfg->cors, s->req.origin, out);

@@ -109,6 +109,8 @@ check "replacement is logged" grep -q "was replaced" "$T/external.log"
 for n in nw1 nw2; do
 	check "replaced under open streams: $n got event: reset, its cursor the new newest" \
 	    grep -q '^data: {"reason":"replaced","oldest":1,"newest":1}$' "$T/$n.out"
+	check "... and no later id takes the cursor back to the old file's" \
+	    [ "$(ids_of $n | awk '{ print $NF }')" = 1 ]
 done
 
 # --- removed ------------------------------------------------------------------

@@ -49,9 +49,9 @@ check "... and passes integrity_check" [ "$(sqlite3 "$V2" "PRAGMA integrity_chec
 V3=$T/v3.db
 { cat "$TOP/schema/001-events.sql" "$TOP/schema/002-audience.sql" "$TOP/schema/003-names.sql"
   echo "PRAGMA user_version = 3;"
-  echo "INSERT INTO events (event, symbol, price, data) VALUES ('price', 'BRK.B', '1', '{}'), ('price', 'A B', '1', '{}');"; } | sqlite3 "$V3"
+  echo "INSERT INTO events (event, symbol, price, data) VALUES ('price', 'BRK.B', '1', '{}'), ('price', 'A B', '1', '{}'), ('price', '', '1', '{}');"; } | sqlite3 "$V3"
 "$BUILD/sse-push" -q -d "$V3" --topic jobs/1 -e p -m 1
-check "schema 3 upgraded to 4: prices under prices/SYMBOL" [ "$(sqlite3 "$V3" "PRAGMA user_version; SELECT group_concat(coalesce(topic, '-'), ' ') FROM events")" = "$(printf '4\nprices/BRK.B - jobs/1')" ]
+check "schema 3 upgraded to 4: prices under prices/SYMBOL (none for a symbol no topic can hold)" [ "$(sqlite3 "$V3" "PRAGMA user_version; SELECT group_concat(coalesce(topic, '-'), ' ') FROM events")" = "$(printf '4\nprices/BRK.B - - jobs/1')" ]
 "$BUILD/sse-push" -q -d "$V2" -e dm -m x --to "$(printf '%0256d' 7)" 2> /dev/null
 check "--to refuses a 256-byte name (exit 65)" [ $? = 65 ]
 "$BUILD/sse-push" -q -d "$DB" -e dm -m x --to "$(printf 'a\tb')" 2> "$T/to.err"

@@ -37,7 +37,7 @@ check "no topic: all five" [ "$(ids_of d | cut -d' ' -f2-)" = "$x $y $z $w $p" ]
 check "other/9: none" [ "$(ids_of f | wc -w)" = 1 ]
 
 curl -s --max-time 3 "$BASE/external/status" > "$T/st.out"
-check "status: streams per topic, most followed first" sh -c "grep -q '^topic jobs/1  *2\$' '$T/st.out' && grep -q '^topic jobs/\\*  *1\$' '$T/st.out' && grep -q '^streams_no_topic  *1\$' '$T/st.out'"
+check "status: streams per topic, most followed first" sh -c "grep -q '^topic:jobs/1  *2\$' '$T/st.out' && grep -q '^topic:jobs/\\*  *1\$' '$T/st.out' && grep -q '^streams_no_topic  *1\$' '$T/st.out'"
 curl -s --max-time 3 "$BASE/external/status?openmetrics" > "$T/om.out"
 check "status: OpenMetrics, a label per topic" grep -qx 'sse_topic_streams{topic="jobs/1"} 2' "$T/om.out"
 

@@ -992,6 +992,25 @@ START_TEST(test_topic_private_close)
 	ck_assert(!stream_closed(&s));
 	ck_assert_int_eq(s.cursor, 2);
 	stream_release(&s);
+
+	/* A public close, then a row for bob alone: to eve the topic is still
+	 * finished (204 as before), so bob's row is not told by a 200. */
+	add_topic("chat/9", "close", "", NULL, 1);		/* 3 */
+	ck_assert_int_eq(request_parse(&r, "GET", "", "3"), 200);
+	ck_assert_int_eq(request_path(&r, "/chat/9"), 200);
+	ck_assert_int_eq(request_auth(&r, eve, 1), 200);
+	buf_clear(&out);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_DONE);
+	add_topic("chat/9", "token", "for bob", "bob", 0);	/* 4 */
+	buf_clear(&out);
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_DONE);
+	ck_assert_str_eq(out.data, "Status: 204 No Content\r\n\r\n");
+	ck_assert_int_eq(request_auth(&r, bob, 1), 200);	/* bob streams */
+	ck_assert_int_eq(stream_begin(&s, &r, &cfg.stream, &rd, &out),
+	    STREAM_OPEN);
+	stream_release(&s);
 }
 END_TEST
 
