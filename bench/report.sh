@@ -111,6 +111,28 @@ if [ -n "$(get latency pg p50_ms)" ]; then
 	pgrow "sse-push batch from stdin, rows/s" "$(get writer ours rows_per_s)" "$(get writer pg rows_per_s)"
 	pgrow "one sse-push, ms p50" "$(get single-push ours p50_ms)" "$(get single-push pg p50_ms)"
 fi
+if [ -n "$(get tokens ours p50_ms)" ]; then
+	small=$(awk '$1 ~ /^topic-resume-/ { sub("topic-resume-", "", $1); print $1 }' "$R" | sort -n | head -1)
+	large=$(awk '$1 ~ /^topic-resume-/ { sub("topic-resume-", "", $1); print $1 }' "$R" | sort -n | tail -1)
+	tn=$(awk '$1 ~ /^topics-/ { sub("topics-", "", $1); print $1 }' "$R" | tail -1)
+	echo
+	echo "Topics (issue 19): a client resuming one topic of 1,000 rows reads those rows"
+	echo "through the (topic, id) index, whatever the size of the table; streams on"
+	echo "distinct topics are found by topic, so an event costs what its own streams cost."
+	echo
+	echo "| Figure | value |"
+	echo "|---|---:|"
+	echo "| resume 1,000 rows of a topic in a table of $small rows: s | $(fmt "$(get topic-resume-$small ours seconds)") |"
+	echo "| ... rows read | $(fmt "$(get topic-resume-$small ours rows_read)") |"
+	echo "| resume 1,000 rows of a topic in a table of $large rows: s | $(fmt "$(get topic-resume-$large ours seconds)") |"
+	echo "| ... rows read | $(fmt "$(get topic-resume-$large ours rows_read)") |"
+	echo "| 1 stream on 1 topic: sse-fcgi CPU per event, µs | $(fmt "$(get topics-1 ours cpu_per_event_us)") |"
+	echo "| $tn streams on $tn topics, each event to one: CPU per event, µs | $(fmt "$(get topics-$tn ours cpu_per_event_us)") |"
+	echo "| ... delivery p50 / p99 ms | $(fmt "$(get topics-$tn ours p50_ms)") / $(fmt "$(get topics-$tn ours p99_ms)") |"
+	echo "| ... missing + dup + reordered | $(( $(get topics-$tn ours missing) + $(get topics-$tn ours dup) + $(get topics-$tn ours reorder) )) |"
+	echo "| tokens, 100 topics x 50 ev/s, one writer: p50 / p99 ms | $(fmt "$(get tokens ours p50_ms)") / $(fmt "$(get tokens ours p99_ms)") |"
+	echo "| ... missing + dup + reordered | $(( $(get tokens ours missing) + $(get tokens ours dup) + $(get tokens ours reorder) )) |"
+fi
 echo
 echo "Raw figures, one line per scenario and system:"
 echo

@@ -22,10 +22,10 @@ MAXFDS=$(ulimit -n)
 case $MODE in
 quick)	RATE=10 PUBLISH=5 IDLE=5 FAN="100 1000" PHP_FAN=100 CGI_N=50
 	CGI_IDLE=5 BACKLOG=100000 NCHAN_BACKLOG=2000 LAT_SECONDS=5 SPAWNS=20
-	RESTART_N=500 ;;
+	RESTART_N=500 BIG=1000000 TOPIC_N=1000 TOPIC_RATE=200 ;;
 full)	RATE=10 PUBLISH=20 IDLE=60 FAN="1000 10000" PHP_FAN=1000 CGI_N=200
 	CGI_IDLE=30 BACKLOG=1000000 NCHAN_BACKLOG=20000 LAT_SECONDS=20 SPAWNS=50
-	RESTART_N=5000 ;;
+	RESTART_N=5000 BIG=10000000 TOPIC_N=10000 TOPIC_RATE=1000 ;;
 *)	echo "usage: bench/run.sh quick|full [build-dir]" >&2; exit 64 ;;
 esac
 
@@ -307,6 +307,55 @@ s_pg() {
 	start_ours
 }
 
+# A table of $2 rows, 1,000 of them (spread evenly) under the topic resume/1.
+topic_table() {
+	local db=$1 size=$2
+	"$BUILD/sse-push" -q -d "$db" -e bench -m "0 0"
+	sqlite3 "$db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1
+	    FROM n WHERE i < $size) INSERT INTO events (event, data, topic)
+	    SELECT 'bench', 'row ' || i, CASE WHEN i % ($size / 1000) = 0
+	    THEN 'resume/1' END FROM n"
+}
+status_of() { curl -s "http://127.0.0.1:$HTTP/sse/status" | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# 9. topics: resume one topic of 1,000 rows in a small table and in one
+# of BIG rows (the time and the rows read must not grow with the table);
+# TOPIC_N streams on as many topics at TOPIC_RATE events/s (each event
+# reaches one stream: the CPU per delivery beside fan-out's); the token
+# stream, 100 topics at 50 events/s each through one writer.
+s_topics() {
+	local size db before
+	for size in 10000 "$BIG"; do
+		db=$T/resume-$size.db
+		say "9 topics: a table of $size rows"
+		topic_table "$db" "$size"
+		kill "$OURS_PID"; wait "$OURS_PID" 2>/dev/null
+		OURS_DB=$db start_ours
+		up "http://127.0.0.1:$HTTP/sse/status"
+		before=$(status_of replay_rows)
+		say "9 topics: resume a topic of 1,000 rows among $size"
+		record "topic-resume-$size" ours $("$BENCH" load -n 1 -L 0 -x 1000 \
+		    -t 120 "$(OURS_URL)/resume/1") \
+		    rows_read=$(( $(status_of replay_rows) - before ))
+		rm -f "$db" "$db-wal" "$db-shm"
+	done
+	kill "$OURS_PID"; wait "$OURS_PID" 2>/dev/null
+	start_ours
+	up "http://127.0.0.1:$HTTP/sse/status"
+	say "9 topics: 1 stream on 1 topic, $TOPIC_RATE events/s (the baseline)"
+	record "topics-1" ours $("$BENCH" load -n 1 -T 1 -r "$TOPIC_RATE" \
+	    -d "$PUBLISH" -w "$BUILD/sse-push -q -d $DB -f" -P sse-fcgi \
+	    -F lighttpd "$(OURS_URL)/b/%d")
+	say "9 topics: $TOPIC_N streams on $TOPIC_N topics, $TOPIC_RATE events/s"
+	record "topics-$TOPIC_N" ours $("$BENCH" load -n "$TOPIC_N" -T "$TOPIC_N" \
+	    -r "$TOPIC_RATE" -d "$PUBLISH" -w "$BUILD/sse-push -q -d $DB -f" \
+	    -P sse-fcgi -F lighttpd "$(OURS_URL)/b/%d")
+	say "9 topics: tokens, 100 topics x 50 events/s, one writer"
+	record tokens ours $("$BENCH" load -n 100 -T 100 -r 5000 -d "$PUBLISH" \
+	    -w "$BUILD/sse-push -q -d $DB -f" -P sse-fcgi -F lighttpd \
+	    -o "$OUT/cdf-tokens.txt" "$(OURS_URL)/b/%d")
+}
+
 mkdir -p "$OUT"
 : > "$OUT/results.txt"
 {
@@ -315,5 +364,5 @@ mkdir -p "$OUT"
 	echo "kernel=$(uname -r) sqlite=$(sqlite3 --version | cut -d' ' -f1) postgresql=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1) lighttpd=$(lighttpd -v 2>&1 | sed -n 's#.*lighttpd/\([^ ]*\).*#\1#p' | head -1) nginx=$(nginx -v 2>&1 | sed 's#.*/##') nchan=$(dpkg-query -W -f='${Version}' libnginx-mod-nchan) php=$(php-fpm8.2 -v | head -1 | cut -d' ' -f2)"
 } > "$OUT/machine.txt"
 start_all
-for s in ${SCENARIOS:-latency fanout cgi writer backlog restart pg}; do s_$s; done
+for s in ${SCENARIOS:-latency fanout cgi writer backlog restart pg topics}; do s_$s; done
 say "done: $OUT/results.txt"

@@ -11,6 +11,10 @@
  * writer's stdin, or before the publish request is sent) to its
  * arrival. The responder's cost comes from /proc (procstat.h), sampled
  * around each phase. Output is one line of key=value pairs for bench/run.sh.
+ *
+ * With -T N (and a writer, -w), the events go to N topics, b/0 to b/N-1,
+ * in turn, and client i asks for topic i % N: its URL's "%d" is that
+ * number. Each client then expects the events of its own topic alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +55,7 @@ static struct {
 	long		 expect;
 	const char	*procs[8];
 	const char	*front[8];	/* -F: the web server, measured apart */
+	int		 topics;	/* -T: 0 for one stream of every event */
 } o = { .addr = "127.0.0.1", .clients = 1, .inflight = 256, .timeout = 60 };
 
 static struct client *cl;
@@ -58,6 +63,7 @@ static int ep, nready, nfailed, nclosed, nchildren, npub, nbacklog_done;
 static int64_t published, push_failed;
 static int feed_fd = -1;	/* -w: the running writer's stdin */
 static struct samples lat;
+static int64_t *per_topic;	/* -T: events published to each topic */
 /* CPU seconds while publishing, beside the responder's: on one small
  * machine the web server and this client share the cores with it. */
 static double front_pub_s, client_pub_s;
@@ -137,7 +143,15 @@ send_request(struct client *c)
 		return;
 	}
 	buf_init(&req);
-	sseconn_request(&req, o.addr, o.port, o.path, o.lei);
+	if (o.topics > 0) {
+		const char *at = strstr(o.path, "%d");
+		char path[512];
+
+		snprintf(path, sizeof(path), "%.*s%d%s", (int)(at - o.path),
+		    o.path, (int)((c - cl) % o.topics), at + 2);
+		sseconn_request(&req, o.addr, o.port, path, o.lei);
+	} else
+		sseconn_request(&req, o.addr, o.port, o.path, o.lei);
 	n = write(c->fd, req.data, req.len) - (ssize_t)req.len;
 	buf_release(&req);
 	if (n != 0 ||
@@ -283,9 +297,19 @@ feed_stop(void)
 static void
 feed_line(const char *payload)
 {
-	char line[128];
-	int n = snprintf(line, sizeof(line),
-	    "{\"event\":\"bench\",\"data\":\"%s\"}\n", payload);
+	char line[160];
+	int n;
+
+	if (o.topics > 0) {
+		int64_t k = (published - 1) % o.topics;
+
+		per_topic[k]++;
+		n = snprintf(line, sizeof(line), "{\"event\":\"bench\","
+		    "\"data\":\"%s\",\"topic\":\"b/%lld\"}\n", payload,
+		    (long long)k);
+	} else
+		n = snprintf(line, sizeof(line),
+		    "{\"event\":\"bench\",\"data\":\"%s\"}\n", payload);
 
 	if (feed_fd == -1)
 		feed_start();
@@ -393,6 +417,22 @@ sample(struct procsample *ps)
 	procstat_sample(o.procs, ps);
 }
 
+/* What the ready streams should have got: every event, or with -T the
+ * events of each one's topic. */
+static int64_t
+expected_all(void)
+{
+	int64_t total = 0;
+	int i;
+
+	if (o.topics == 0)
+		return published * (nready - nclosed);
+	for (i = 0; i < o.clients; i++)
+		if (cl[i].state == C_READY)
+			total += per_topic[i % o.topics];
+	return total;
+}
+
 static int64_t
 received_all(void)
 {
@@ -426,7 +466,7 @@ drain(void)
 	int64_t end = now_us() + 5000000;
 
 	while (now_us() < end && (nchildren > 0 || npub > 0 ||
-	    received_all() < published * (nready - nclosed)))
+	    received_all() < expected_all()))
 		pump(10);
 }
 
@@ -469,7 +509,7 @@ load_report(int64_t connect_us, const struct procsample *base,
     const struct procsample *held, const struct procsample *pub_end,
     const struct procsample *idle_end)
 {
-	int64_t got = received_all(), want = published * nready;
+	int64_t got = received_all(), want = expected_all();
 	long dups = 0, reorders = 0;
 	double cpu_pub = pub_end->cpu_s - held->cpu_s;
 	int i;
@@ -521,7 +561,7 @@ usage(void)
 	    "           [-r rate -d seconds (-s push-command | -w writer-command |\n"
 	    "            -p publish-path)]\n"
 	    "           [-i idle-seconds] [-x expect] [-P process-name]...\n"
-	    "           [-F web-server-process-name]...\n"
+	    "           [-F web-server-process-name]... [-T topics]\n"
 	    "           [-o cdf-file] [-t timeout] http://ADDR:PORT/PATH\n"
 	    "       ssebench spawn -n runs command [args...]\n");
 	exit(64);
@@ -558,7 +598,7 @@ cmd_load(int argc, char **argv)
 	int ch, i, np = 0, nf = 0;
 	int64_t connect_us, start;
 
-	while ((ch = getopt(argc, argv, "n:c:L:r:d:s:w:p:i:x:P:F:o:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:c:L:r:d:s:w:p:i:x:P:F:o:t:T:")) != -1) {
 		switch (ch) {
 		case 'n': o.clients = atoi(optarg); break;
 		case 'c': o.inflight = atoi(optarg); break;
@@ -574,14 +614,21 @@ cmd_load(int argc, char **argv)
 		case 'F': if (nf < 7) o.front[nf++] = optarg; break;
 		case 'o': o.cdf = optarg; break;
 		case 't': o.timeout = atoi(optarg); break;
+		case 'T': o.topics = atoi(optarg); break;
 		default: usage();
 		}
 	}
 	if (optind != argc - 1 || parse_url(argv[optind]) == -1 ||
 	    o.clients < 1 || o.inflight < 1 ||
 	    (o.duration > 0 && (o.rate <= 0 ||
-	    (!o.push && !o.feed && !o.pub))))
+	    (!o.push && !o.feed && !o.pub))) || o.topics < 0 ||
+	    (o.topics > 0 && (!o.feed || strstr(o.path, "%d") == NULL)))
 		usage();
+	if (o.topics > 0 && (per_topic = calloc((size_t)o.topics,
+	    sizeof(*per_topic))) == NULL) {
+		perror("ssebench");
+		return 1;
+	}
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 	if ((cl = calloc((size_t)o.clients, sizeof(*cl))) == NULL ||

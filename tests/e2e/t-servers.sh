@@ -137,6 +137,13 @@ private() {
 	curl -s -N --max-time 2 -H "Last-Event-ID: $((id - 4))" "${url%-private}" > "$T/pub.out"
 	check "$name private: the public endpoint carries the public one only" \
 	    sh -c "grep -q '^data: all-$tag' '$T/pub.out' && ! grep -q -e '^data: alice-$tag' -e '^data: bob-$tag' -e '^data: ops-$tag' '$T/pub.out'"
+	# A private topic: one path, each user's own rows of it.
+	id=$(pushid --topic "inbox/$tag" -e dm -m "t-alice-$tag" --to alice)
+	"$BUILD/sse-push" -q -d "$DB" --topic "inbox/$tag" -e dm -m "t-bob-$tag" --to bob
+	"$BUILD/sse-push" -q -d "$DB" --topic "inbox/$tag" -e dm -m "t-all-$tag"
+	curl -s -N --max-time 1 -u alice:alice-pw -H "Last-Event-ID: $((id - 1))" "$url/inbox/$tag" > "$T/pt.out"
+	check "$name private: a topic in the path carries alice's rows of it and the public one, not bob's" \
+	    sh -c "[ \"\$(grep '^data:' '$T/pt.out' | tr '\n' ' ')\" = 'data: t-alice-$tag data: t-all-$tag ' ]"
 }
 
 # h2 NAME N URL [URL...]: N streams of the first URL on one HTTP/2
