@@ -31,10 +31,12 @@ ALL_CPPFLAGS = -D_GNU_SOURCE -DSSE_VERSION='"$(VERSION)"' \
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS= $(LDFLAGS) $(SANFLAGS)
 
+# libpq is not linked: src/pq_load.c opens it on the first postgresql://
+# URL, so the programs start without it (and its 27 libraries).
 SQLITE_LIBS= $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3) \
              $(PQ_LIBS)
 PQ_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
-PQ_LIBS    = $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || echo -lpq)
+PQ_LIBS    = -ldl
 FCGI_LIBS  = $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
@@ -43,7 +45,7 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck -lsu
 # registered, and postgresql:// URLs are refused.
 PG        ?= 1
 ifeq ($(PG),1)
-PG_SRC     = src/store_pg.c src/follow_pg.c
+PG_SRC     = src/store_pg.c src/follow_pg.c src/pq_load.c
 PG_CPPFLAGS= -DSSE_PG
 else
 PG_SRC     =

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
 
 #include "buf.h"
+#include "pq_load.h"
 #include "store_engine.h"
 #include "store_pg.h"
 
@@ -446,9 +446,13 @@ static int
 pg_open(struct store *s, const char *url, int flags, int busy_ms,
     int *version)
 {
-	char sql[64];
+	char sql[64], why[256];
 	int rc;
 
+	if (pq_load(why, sizeof(why)) == -1) {
+		store_seterr(s, "cannot open a PostgreSQL database: %s", why);
+		return STORE_ERR;
+	}
 	if ((s->impl = calloc(1, sizeof(struct pgstore))) == NULL) {
 		store_seterr(s, "out of memory");
 		return STORE_ERR;

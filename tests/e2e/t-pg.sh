@@ -118,6 +118,7 @@ host() {
 }
 # A poll of 10 s: anything sooner came by NOTIFY.
 host A "$R" SSE_POLL_MS=10000 || { finish; exit 1; }
+check "sse-fcgi on PostgreSQL loaded libpq when it met the URL" grep -q libpq "/proc/$A_PID/maps"
 host B "$R" SSE_POLL_MS=10000 || { finish; exit 1; }
 
 # --- every client on both hosts sees every id once, in order -----------------

@@ -9,6 +9,8 @@
 push AAPL 1
 SSE_ENV="SSE_STATUS_PATH=/external/status SSE_HEARTBEAT=1"
 start_lighttpd || { finish; exit 1; }
+# Issue 21: on SQLite, libpq is never loaded (src/pq_load.c).
+check "sse-fcgi on SQLite has not loaded libpq" sh -c "! grep -q libpq /proc/$EXT_PID/maps"
 U=$BASE/external/
 tid() { "$BUILD/sse-push" -d "$DB" "$@"; }
 data_of() { sed -n 's/^data: //p' "$T/$1.out" | tr '\n' ' ' | sed 's/ $//'; }
