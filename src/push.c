@@ -1,5 +1,6 @@
 /* push.c - what sse-push does (see push.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -244,46 +245,201 @@ close_topic(struct run *r, int64_t n)
 }
 
 /*
- * Each line in its own transaction, committed as soon as it is read, so a
- * program can pipe a live feed in. A refused line is named and skipped;
- * a database error ends the run (what was committed stays).
+ * A feed's input, read with read(2) rather than stdio, so that the feed can
+ * tell whether another whole line is already waiting: those are committed
+ * together (group commit), and a line that comes alone is committed at
+ * once.
+ */
+struct feed {
+	int	 fd;
+	int	 eof;
+	size_t	 off, len;
+	char	 buf[65536];
+};
+
+/* Read what the descriptor has into the buffer (blocking if it has
+ * nothing); 0, or -1 with errno. */
+static int
+feed_fill(struct feed *f)
+{
+	ssize_t n;
+
+	if (f->off > 0) {
+		memmove(f->buf, f->buf + f->off, f->len - f->off);
+		f->len -= f->off;
+		f->off = 0;
+	}
+	if (f->len == sizeof(f->buf))
+		return 0;	/* a long line: the caller takes it in parts */
+	do
+		n = read(f->fd, f->buf + f->len, sizeof(f->buf) - f->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		f->eof = 1;
+	f->len += (size_t)n;
+	return 0;
+}
+
+/* As read_line(), from the feed. */
+static int
+feed_line(struct run *r, struct feed *f, struct buf *b, size_t max,
+    int *too_long, enum push_status *status)
+{
+	const char *nl;
+	size_t n, keep;
+
+	buf_clear(b);
+	*too_long = 0;
+	for (;;) {
+		nl = memchr(f->buf + f->off, '\n', f->len - f->off);
+		n = nl ? (size_t)(nl - (f->buf + f->off)) : f->len - f->off;
+		keep = b->len >= max ? 0 : n < max - b->len ? n : max - b->len;
+		if (keep < n)
+			*too_long = 1;
+		if (keep > 0 && buf_append(b, f->buf + f->off, keep) == -1) {
+			*status = fail(r, PUSH_DBERR, "out of memory");
+			return -1;
+		}
+		f->off += n + (nl != NULL);
+		if (nl != NULL)
+			return 1;
+		if (f->eof)
+			return b->len > 0 || *too_long;
+		if (feed_fill(f) == -1) {
+			*status = fail(r, PUSH_NOINPUT, "cannot read standard "
+			    "input: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Is a whole line there to be read without waiting? Takes in what the
+ * descriptor already holds, never waits for more. */
+static int
+feed_ready(struct feed *f)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
+
+	if (memchr(f->buf + f->off, '\n', f->len - f->off) != NULL)
+		return 1;
+	if (f->eof || poll(&p, 1, 0) != 1 || feed_fill(f) == -1)
+		return 0;
+	return memchr(f->buf + f->off, '\n', f->len - f->off) != NULL ||
+	    (f->eof && f->len > f->off);
+}
+
+/* A group commits after this many rows, or this long after its first,
+ * whichever comes first, and as soon as no further line is waiting. */
+#define GROUP_ROWS	1000
+#define GROUP_MS	10
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One group of a feed: its transaction and the ids to print once it is
+ * committed (an id printed is an event kept). */
+struct group {
+	int	 open;
+	int64_t	 started;
+	size_t	 n;
+	int64_t	 ids[GROUP_ROWS];
+};
+
+static enum push_status
+group_begin(struct run *r, struct group *g, int64_t lineno)
+{
+	enum ingest_rc rc;
+
+	while ((rc = ingest_begin(&r->in)) != INGEST_OK)
+		if (!still_busy(r, rc, lineno))
+			return fail(r, status_of_ingest(&r->in, rc),
+			    "line %lld: %s", (long long)lineno, r->in.err);
+	g->open = 1;
+	g->started = mono_ms();
+	g->n = 0;
+	return PUSH_OK;
+}
+
+static enum push_status
+group_commit(struct run *r, struct group *g, int64_t lineno)
+{
+	enum ingest_rc rc;
+	size_t i;
+
+	g->open = 0;
+	if ((rc = ingest_commit(&r->in)) != INGEST_OK) {
+		ingest_rollback(&r->in);
+		return fail(r, status_of_ingest(&r->in, rc), "line %lld: %s; "
+		    "the lines since the last id printed were not written",
+		    (long long)lineno, r->in.err);
+	}
+	for (i = 0; i < g->n && !r->o->quiet; i++)
+		if (print_id(r, g->ids[i]) != PUSH_OK)
+			return PUSH_IOERR;
+	return PUSH_OK;
+}
+
+/*
+ * Lines as they come, so a program can pipe a live feed in. Lines that
+ * arrive together commit together (up to GROUP_ROWS, or GROUP_MS after the
+ * first), a line alone at once; each id is printed once its line is
+ * committed. A refused line is named and skipped; a database error ends
+ * the run, and the lines since the last printed id are not written.
  */
 static enum push_status
 run_follow(struct run *r)
 {
 	enum push_status status = PUSH_OK;
+	static struct feed f;
+	static struct group g;
 	struct buf line;
 	int64_t lineno = 0, refused = 0, rows;
 	enum ingest_rc rc;
 	int more, too_long;
 
+	memset(&f, 0, sizeof(f));
+	memset(&g, 0, sizeof(g));
+	f.fd = fileno(r->io->in);
 	buf_init(&line);
-	while ((more = read_line(r, &line, INGEST_LINE_MAX, &too_long,
+	while ((more = feed_line(r, &f, &line, INGEST_LINE_MAX, &too_long,
 	    &status)) == 1) {
 		lineno++;
+		if (!g.open && (status = group_begin(r, &g, lineno)) != PUSH_OK)
+			break;
 		rows = r->in.rows;
-		do {
-			if ((rc = ingest_begin(&r->in)) == INGEST_OK)
-				rc = finish_one(&r->in, ingest_read(&r->in,
-				    &line, too_long));
-		} while (still_busy(r, rc, lineno));
+		rc = ingest_read(&r->in, &line, too_long);
 		if (rc == INGEST_REFUSED) {
 			fprintf(r->io->log, "%s: line %lld: %s; skipped\n",
 			    r->io->name, (long long)lineno, r->in.err);
 			refused++;
-			continue;
-		}
-		if (rc != INGEST_OK) {
-			status = fail(r, status_of_ingest(&r->in, rc),
-			    "line %lld: %s", (long long)lineno, r->in.err);
+		} else if (rc != INGEST_OK) {
+			ingest_rollback(&r->in);
+			g.open = 0;
+			status = fail(r, status_of_ingest(&r->in, rc), "line "
+			    "%lld: %s; the lines since the last id printed were "
+			    "not written", (long long)lineno, r->in.err);
 			break;
-		}
-		if (!r->o->quiet && r->in.rows > rows &&
-		    (status = print_id(r, r->in.last_id)) != PUSH_OK)
+		} else if (r->in.rows > rows)
+			g.ids[g.n++] = r->in.last_id;
+		if ((g.n == GROUP_ROWS || mono_ms() - g.started >= GROUP_MS ||
+		    !feed_ready(&f)) &&
+		    (status = group_commit(r, &g, lineno)) != PUSH_OK)
 			break;
 	}
+	if (g.open && status == PUSH_OK)
+		status = group_commit(r, &g, lineno);
+	else if (g.open)
+		ingest_rollback(&r->in);
 	buf_release(&line);
-	if (more == 0 && r->o->close)
+	if (more == 0 && status == PUSH_OK && r->o->close)
 		status = close_topic(r, lineno + 1);
 	/* Each refused line was named as it came. */
 	return status == PUSH_OK && refused ? PUSH_INPUT : status;

@@ -103,6 +103,12 @@ check "follow: the refused line is named" grep -q "line 2: .*skipped" "$T/follow
 check "follow: the lines around it landed" [ "$(sqlite3 "$F" "SELECT group_concat(event || ':' || coalesce(price, data), ',') FROM events")" = "$(printf 'price:10.00,job:half\nway,price:11.00')" ]
 check "follow: change is against the previous line" [ "$(sqlite3 "$F" "SELECT json_extract(data, '$.change') FROM events WHERE id = 3")" = 10.0 ]
 check "follow: ids printed one per line" [ "$(tr '\n' ' ' < "$T/follow.out")" = "1 2 3 " ]
+# Lines that arrive together commit together (group commit): every id is
+# printed once, in order, and each is a row.
+seq 1 20000 | awk '{ print "G" $1 % 5, 1 + $1 % 9 }' |
+    "$BUILD/sse-push" -d "$T/group.db" -f > "$T/group.out"
+check "follow: 20,000 lines at once: 20,000 ids, once each, in order, all rows" sh -c "[ \$(wc -l < '$T/group.out') = 20000 ] && sort -n -c -u '$T/group.out' && [ \"\$(sqlite3 '$T/group.db' 'SELECT count(*), max(id) FROM events')\" = '20000|20000' ]"
+check "... prices changed against the line before, within a group too" [ "$(sqlite3 "$T/group.db" "SELECT group_concat(json_extract(data, '$.change'), ' ') FROM events WHERE id IN (6, 11)")" = "250.0 -57.14" ]
 check "follow and batch together are a usage error" sh -c "'$BUILD/sse-push' -d '$F' -f -b < /dev/null 2> /dev/null; [ \$? = 64 ]"
 
 # Validation: a clear message, a documented code, nothing written.
