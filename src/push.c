@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "ingest.h"
 #include "push.h"
 #include "simulate.h"
@@ -73,38 +74,103 @@ print_id(struct run *r, int64_t id)
 	return PUSH_OK;
 }
 
-/* Read one line of at most max bytes into b (without its LF): 1, or 0 at
- * the end; -1 (a status in *status) if it cannot. */
+/*
+ * The input lines of -b and -f, read with read(2) rather than stdio, so
+ * that a feed can tell whether another whole line is already waiting:
+ * those are committed together (group commit), and a line that comes
+ * alone is committed at once.
+ */
+struct feed {
+	int	 fd;
+	int	 eof;
+	size_t	 off, len;
+	char	 buf[65536];
+};
+
+/* Read what the descriptor has into the buffer (blocking if it has
+ * nothing); 0, or -1 with errno. */
 static int
-read_line(struct run *r, struct buf *b, size_t max, int *too_long,
-    enum push_status *status)
+feed_fill(struct feed *f)
 {
-	FILE *f = r->io->in;
-	int c;
+	ssize_t n;
+
+	if (f->off > 0) {
+		memmove(f->buf, f->buf + f->off, f->len - f->off);
+		f->len -= f->off;
+		f->off = 0;
+	}
+	if (f->len == sizeof(f->buf))
+		return 0;	/* a long line: the caller takes it in parts */
+	do
+		n = read(f->fd, f->buf + f->len, sizeof(f->buf) - f->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		f->eof = 1;
+	f->len += (size_t)n;
+	return 0;
+}
+
+static void
+feed_open(struct feed *f, FILE *in)
+{
+	f->fd = fileno(in);
+	f->eof = 0;
+	f->off = f->len = 0;
+}
+
+/* Read one line of at most max bytes into b (without its LF; too_long
+ * says a longer one was cut): 1, or 0 at the end; -1 (a status in
+ * *status) if it cannot. */
+static int
+feed_line(struct run *r, struct feed *f, struct buf *b, size_t max,
+    int *too_long, enum push_status *status)
+{
+	const char *nl;
+	size_t n, keep;
 
 	buf_clear(b);
 	*too_long = 0;
-	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
-		char ch = (char)c;
-
-		if (b->len >= max) {
+	for (;;) {
+		nl = memchr(f->buf + f->off, '\n', f->len - f->off);
+		n = nl ? (size_t)(nl - (f->buf + f->off)) : f->len - f->off;
+		keep = b->len >= max ? 0 : n < max - b->len ? n : max - b->len;
+		if (keep < n)
 			*too_long = 1;
-			continue;
-		}
-		if (buf_append(b, &ch, 1) == -1) {
+		if (keep > 0 && buf_append(b, f->buf + f->off, keep) == -1) {
 			*status = fail(r, PUSH_DBERR, "out of memory");
 			return -1;
 		}
+		f->off += n + (nl != NULL);
+		if (nl != NULL)
+			return 1;
+		if (f->eof)
+			return b->len > 0 || *too_long;
+		if (feed_fill(f) == -1) {
+			*status = fail(r, PUSH_NOINPUT, "cannot read standard "
+			    "input: %s", strerror(errno));
+			return -1;
+		}
 	}
-	if (ferror(f)) {
-		*status = fail(r, PUSH_NOINPUT, "cannot read standard input: %s",
-		    strerror(errno));
-		return -1;
-	}
-	return c != EOF || b->len > 0 || *too_long;
 }
 
-/* Ingest a line read by read_line(); one that was too long is refused. */
+/* Is a whole line there to be read without waiting? Takes in what the
+ * descriptor already holds, never waits for more. */
+static int
+feed_ready(struct feed *f)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
+
+	if (memchr(f->buf + f->off, '\n', f->len - f->off) != NULL)
+		return 1;
+	if (f->eof || poll(&p, 1, 0) != 1 || feed_fill(f) == -1)
+		return 0;
+	return memchr(f->buf + f->off, '\n', f->len - f->off) != NULL ||
+	    (f->eof && f->len > f->off);
+}
+
+/* Ingest a line read by feed_line(); one that was too long is refused. */
 static enum ingest_rc
 ingest_read(struct ingest *in, const struct buf *line, int too_long)
 {
@@ -129,12 +195,14 @@ static enum push_status
 check_lines(struct run *r, struct buf *all, int64_t *lineno, int tty)
 {
 	enum push_status status = PUSH_OK;
+	static struct feed f;
 	struct buf line;
 	int more, too_long;
 
+	feed_open(&f, r->io->in);
 	buf_init(&line);
 	r->in.check_only = 1;
-	while ((more = read_line(r, &line, INGEST_LINE_MAX, &too_long,
+	while ((more = feed_line(r, &f, &line, INGEST_LINE_MAX, &too_long,
 	    &status)) == 1) {
 		++*lineno;
 		if (ingest_read(&r->in, &line, too_long) != INGEST_OK) {
@@ -244,105 +312,10 @@ close_topic(struct run *r, int64_t n)
 	return r->o->quiet ? PUSH_OK : print_id(r, r->in.last_id);
 }
 
-/*
- * A feed's input, read with read(2) rather than stdio, so that the feed can
- * tell whether another whole line is already waiting: those are committed
- * together (group commit), and a line that comes alone is committed at
- * once.
- */
-struct feed {
-	int	 fd;
-	int	 eof;
-	size_t	 off, len;
-	char	 buf[65536];
-};
-
-/* Read what the descriptor has into the buffer (blocking if it has
- * nothing); 0, or -1 with errno. */
-static int
-feed_fill(struct feed *f)
-{
-	ssize_t n;
-
-	if (f->off > 0) {
-		memmove(f->buf, f->buf + f->off, f->len - f->off);
-		f->len -= f->off;
-		f->off = 0;
-	}
-	if (f->len == sizeof(f->buf))
-		return 0;	/* a long line: the caller takes it in parts */
-	do
-		n = read(f->fd, f->buf + f->len, sizeof(f->buf) - f->len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	if (n == 0)
-		f->eof = 1;
-	f->len += (size_t)n;
-	return 0;
-}
-
-/* As read_line(), from the feed. */
-static int
-feed_line(struct run *r, struct feed *f, struct buf *b, size_t max,
-    int *too_long, enum push_status *status)
-{
-	const char *nl;
-	size_t n, keep;
-
-	buf_clear(b);
-	*too_long = 0;
-	for (;;) {
-		nl = memchr(f->buf + f->off, '\n', f->len - f->off);
-		n = nl ? (size_t)(nl - (f->buf + f->off)) : f->len - f->off;
-		keep = b->len >= max ? 0 : n < max - b->len ? n : max - b->len;
-		if (keep < n)
-			*too_long = 1;
-		if (keep > 0 && buf_append(b, f->buf + f->off, keep) == -1) {
-			*status = fail(r, PUSH_DBERR, "out of memory");
-			return -1;
-		}
-		f->off += n + (nl != NULL);
-		if (nl != NULL)
-			return 1;
-		if (f->eof)
-			return b->len > 0 || *too_long;
-		if (feed_fill(f) == -1) {
-			*status = fail(r, PUSH_NOINPUT, "cannot read standard "
-			    "input: %s", strerror(errno));
-			return -1;
-		}
-	}
-}
-
-/* Is a whole line there to be read without waiting? Takes in what the
- * descriptor already holds, never waits for more. */
-static int
-feed_ready(struct feed *f)
-{
-	struct pollfd p = { .fd = f->fd, .events = POLLIN };
-
-	if (memchr(f->buf + f->off, '\n', f->len - f->off) != NULL)
-		return 1;
-	if (f->eof || poll(&p, 1, 0) != 1 || feed_fill(f) == -1)
-		return 0;
-	return memchr(f->buf + f->off, '\n', f->len - f->off) != NULL ||
-	    (f->eof && f->len > f->off);
-}
-
 /* A group commits after this many rows, or this long after its first,
  * whichever comes first, and as soon as no further line is waiting. */
 #define GROUP_ROWS	1000
 #define GROUP_MS	10
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One group of a feed: its transaction and the ids to print once it is
  * committed (an id printed is an event kept). */
@@ -363,7 +336,7 @@ group_begin(struct run *r, struct group *g, int64_t lineno)
 			return fail(r, status_of_ingest(&r->in, rc),
 			    "line %lld: %s", (long long)lineno, r->in.err);
 	g->open = 1;
-	g->started = mono_ms();
+	g->started = clock_ms();
 	g->n = 0;
 	return PUSH_OK;
 }
@@ -405,9 +378,8 @@ run_follow(struct run *r)
 	enum ingest_rc rc;
 	int more, too_long;
 
-	memset(&f, 0, sizeof(f));
+	feed_open(&f, r->io->in);
 	memset(&g, 0, sizeof(g));
-	f.fd = fileno(r->io->in);
 	buf_init(&line);
 	while ((more = feed_line(r, &f, &line, INGEST_LINE_MAX, &too_long,
 	    &status)) == 1) {
@@ -429,7 +401,7 @@ run_follow(struct run *r)
 			break;
 		} else if (r->in.rows > rows)
 			g.ids[g.n++] = r->in.last_id;
-		if ((g.n == GROUP_ROWS || mono_ms() - g.started >= GROUP_MS ||
+		if ((g.n == GROUP_ROWS || clock_ms() - g.started >= GROUP_MS ||
 		    !feed_ready(&f)) &&
 		    (status = group_commit(r, &g, lineno)) != PUSH_OK)
 			break;
