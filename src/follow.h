@@ -6,7 +6,9 @@
  * looked at on one schedule:
  *
  *   - at once on a wake, then after 1, 2, 4 ... 32 ms (watch_recheck_ms():
- *     a wake comes before the commit it announces is visible);
+ *     a wake comes before the commit it announces is visible), and at
+ *     once again when one of our writers says the commit is visible
+ *     (WATCH_COMMITTED);
  *   - after WAL frames, every 32 ms for as long as no look has found their
  *     commit (a slow sync), up to FOLLOW_UNSEEN_MS;
  *   - every poll_ms whatever happens (no inotify on network file systems).

@@ -23,6 +23,10 @@
 extern const char *const store_migrations[];
 extern const int store_migrations_count;
 
+/* SQLite's own default (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT): checkpoint
+ * once a commit leaves the WAL this many frames long. */
+#define WAL_CHECKPOINT_FRAMES	1000
+
 /* The statements a store runs, each prepared on its first use. */
 enum lite_query {
 	Q_READ_AFTER,
@@ -333,6 +337,31 @@ create_group_writable(struct store *s, const char *path)
 	return STORE_OK;
 }
 
+/*
+ * SQLite calls this after each commit to the WAL, once the commit is in
+ * -shm and the write lock is released: the first moment a reader sees the
+ * rows. Nothing inotify reports happens then (-shm is mapped memory, and
+ * the frames' writes came before their sync), so a responder woken by the
+ * frames looked a sync too early and found the rows only on a recheck.
+ * Setting the -wal's times now gives every watcher an IN_ATTRIB at the
+ * right moment. Writers that do not (the sqlite3 shell, an application)
+ * are still found by the rechecks. A WAL hook replaces SQLite's automatic
+ * checkpoint, so this does that too, as SQLite's own hook would.
+ */
+static int
+committed(void *arg, sqlite3 *d, const char *name, int frames)
+{
+	const char *file = sqlite3_db_filename(d, name);
+
+	(void)arg;
+	if (file != NULL && file[0] != '\0')
+		(void)utimensat(AT_FDCWD, sqlite3_filename_wal(file), NULL, 0);
+	if (frames >= WAL_CHECKPOINT_FRAMES)
+		(void)sqlite3_wal_checkpoint_v2(d, name,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 static int
 open_writer(struct store *s, const char *path, int busy_ms, int *version)
 {
@@ -354,7 +383,10 @@ open_writer(struct store *s, const char *path, int busy_ms, int *version)
 	    "cannot set auto_vacuum")) != STORE_OK)
 		return rc;
 	*version = v;
-	return ensure_wal(s);
+	if ((rc = ensure_wal(s)) != STORE_OK)
+		return rc;
+	sqlite3_wal_hook(db(s), committed, NULL);
+	return STORE_OK;
 }
 
 static int

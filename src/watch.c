@@ -42,10 +42,12 @@ watch_open(struct watch *w, const char *dbpath)
 	w->baselen = strlen(w->base);
 	if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
 		goto fail;
-	/* IN_MODIFY: WAL frames; IN_CLOSE_WRITE: a writer done; the rest: a
-	 * new file under the same name. */
-	if (inotify_add_watch(w->fd, dir, IN_MODIFY | IN_CLOSE_WRITE |
-	    IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM) == -1)
+	/* IN_MODIFY: WAL frames; IN_ATTRIB: our writers' word that a commit
+	 * is visible (store_sqlite.c); IN_CLOSE_WRITE: a writer done; the
+	 * rest: a new file under the same name. */
+	if (inotify_add_watch(w->fd, dir, IN_MODIFY | IN_ATTRIB |
+	    IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_DELETE |
+	    IN_MOVED_FROM) == -1)
 		goto fail;
 	free(dir);
 	return 0;
@@ -96,6 +98,8 @@ watch_read(struct watch *w)
 				bits |= WATCH_CHANGED;
 			if ((ie->mask & IN_MODIFY) && strcmp(ie->name, w->base))
 				bits |= WATCH_FRAMES;	/* the -wal */
+			if ((ie->mask & IN_ATTRIB) && strcmp(ie->name, w->base))
+				bits |= WATCH_COMMITTED;
 			if (ie->mask & (IN_CREATE | IN_MOVED_TO | IN_DELETE |
 			    IN_MOVED_FROM))
 				bits |= WATCH_CHANGED | (strcmp(ie->name,

@@ -16,6 +16,8 @@
 #define WATCH_CHANGED	0x1	/* the database or its WAL was written */
 #define WATCH_REPLACED	0x2	/* the file was created, moved or deleted */
 #define WATCH_FRAMES	0x4	/* WAL frames written: a commit may follow */
+#define WATCH_COMMITTED	0x8	/* the -wal's times set: one of our writers
+				   says a commit is visible now */
 
 struct watch {
 	int	 fd;		/* -1 when inotify is unavailable */
@@ -38,6 +40,8 @@ void	watch_close(struct watch *w);
  * the WAL frames, syncs them (about a millisecond here), and only then
  * publishes the commit in -shm. So after a wake a reader looks again after
  * watch_recheck_ms(0), then (1), ... milliseconds; -1 means stop looking.
+ * Our own writers then set the -wal's times (WATCH_COMMITTED), a look at
+ * the right moment; the rechecks remain for every other writer.
  */
 int	watch_recheck_ms(int step);
 

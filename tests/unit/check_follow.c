@@ -14,6 +14,7 @@
 #include "follow.h"
 #include "follow_means.h"
 #include "suites.h"
+#include "watch.h"
 
 static char dir[256], path[512];
 static struct store wr;
@@ -136,6 +137,63 @@ START_TEST(test_slow_sync_keeps_looking)
 	ck_assert(follow_wake(&f, 10000));
 	looks(10000, FOLLOW_UNSEEN_MS + 100, at, 512);
 	ck_assert_int_eq(looks(10101 + FOLLOW_UNSEEN_MS, 5000, at, 512), 0);
+}
+END_TEST
+
+/* Our writer says when its commit is visible (the -wal's times, after the
+ * commit: store_sqlite.c); the frames' wake came before. */
+START_TEST(test_writer_says_committed)
+{
+	struct watch w;
+
+	ck_assert_int_eq(watch_open(&w, path), 0);
+	add();
+	ck_assert_int_eq(watch_read(&w) & (WATCH_FRAMES | WATCH_COMMITTED),
+	    WATCH_FRAMES | WATCH_COMMITTED);
+	ck_assert_int_eq(watch_read(&w), 0);
+	watch_close(&w);
+}
+END_TEST
+
+/* Any other writer (here SQLite without our hook, as the sqlite3 shell)
+ * says nothing after its commit: only its frames wake, and the rechecks
+ * find the commit. */
+START_TEST(test_plain_writer_says_nothing)
+{
+	struct watch w;
+	sqlite3 *d;
+	int bits;
+
+	ck_assert_int_eq(sqlite3_open(path, &d), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(d, "CREATE TABLE other (x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	ck_assert_int_eq(watch_open(&w, path), 0);
+	ck_assert_int_eq(sqlite3_exec(d, "INSERT INTO other VALUES (1)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	bits = watch_read(&w);
+	ck_assert_int_eq(bits & WATCH_FRAMES, WATCH_FRAMES);
+	ck_assert_int_eq(bits & WATCH_COMMITTED, 0);
+	watch_close(&w);
+	sqlite3_close(d);
+}
+END_TEST
+
+/* The hook that says so replaces SQLite's automatic checkpoint, so it
+ * checkpoints itself: a commit of more than 1,000 pages reaches the file. */
+START_TEST(test_writer_still_checkpoints)
+{
+	const size_t len = 6 << 20;
+	char *data = malloc(len);
+	struct stat sb;
+	int64_t id;
+
+	ck_assert_ptr_nonnull(data);
+	memset(data, 'x', len);
+	ck_assert_int_eq(store_insert_event(&wr, "e", data, len, &id),
+	    STORE_OK);
+	free(data);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_gt(sb.st_size, (off_t)len);
 }
 END_TEST
 
@@ -308,6 +366,9 @@ follow_suite(void)
 	tcase_add_test(tc, test_watch_before_first_read);
 	tcase_add_test(tc, test_recheck_schedule);
 	tcase_add_test(tc, test_slow_sync_keeps_looking);
+	tcase_add_test(tc, test_writer_says_committed);
+	tcase_add_test(tc, test_plain_writer_says_nothing);
+	tcase_add_test(tc, test_writer_still_checkpoints);
 	tcase_add_test(tc, test_change_until_saw);
 	tcase_add_test(tc, test_symlink_watched_at_target);
 	tcase_add_test(tc, test_replaced);
