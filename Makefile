@@ -209,7 +209,7 @@ test: deps
 	tests/e2e/run.sh build
 	$(MAKE) B=build/san SAN=1 WERROR=1 all
 	SAN=1 tests/e2e/run.sh build/san t-responders t-lifecycle t-hostile t-faults t-cors t-races t-status t-pg \
-	    t-identity t-auth t-topics
+	    t-identity t-auth t-topics t-outbox
 
 deps:
 	@tests/deps.sh

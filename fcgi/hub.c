@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "responder.h"
+#include "sse.h"
 #include "sse-fcgi.h"
 
 /* Say why the database cannot be read, at most once a minute. */
@@ -106,6 +107,13 @@ hub_refresh(struct server *sv)
 		    sv->cfg->batch_rows, BATCH_BYTES);
 		if (rc != STORE_OK)
 			return rc;
+		/* Rows written by hand that no client could parse as events
+		 * (test_unframeable_row): once here, not once per stream. */
+		if (sv->hub.unframed > 0)
+			logmsg("%d row(s) up to id %lld have an event name with a "
+			    "line break or over %d bytes, or data over %d bytes: "
+			    "sent as their ids alone", sv->hub.unframed,
+			    (long long)sv->hub.last, SSE_EVENT_MAX, SSE_DATA_MAX);
 		/* Even without rows: last may have moved past deleted ones,
 		 * and the streams with it. */
 		hub_fan_out(sv);

@@ -3,16 +3,18 @@
 # if any is missing. Called by "make deps" (and so by "make test" and "make
 # demo"); "make bench" asks for the benchmark's peers too.
 set -e
+# php-* and python3-psycopg: the outbox examples t-outbox.sh runs.
 need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
       clang libclang-rt-14-dev valgrind curl procps iproute2 coreutils openssl
       util-linux apache2-utils postgresql libpq-dev
       nghttp2-client
       lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid nginx caddy
       fcgiwrap spawn-fcgi strace acl
+      php-cgi php-sqlite3 php-pgsql python3 python3-psycopg
       debhelper dpkg-dev lintian systemd
       chromium"
 # "deps.sh bench": also the benchmark peers (PHP, nchan) and gnuplot.
-[ "${1:-}" = bench ] && need="$need php-fpm php-cgi php-sqlite3
+[ "${1:-}" = bench ] && need="$need php-fpm
       libnginx-mod-nchan gnuplot-nox libsqlite3-dev"
 # Node for the browser tests: the machine's own if it has one, else Debian's.
 command -v node >/dev/null && command -v npm >/dev/null || need="$need nodejs npm"
