@@ -164,7 +164,8 @@ wait_change(struct loop *l)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = STDOUT_FILENO, .events = 0 },
-		{ .fd = follow_fd(&l->f), .events = POLLIN },
+		{ .fd = follow_fd(&l->f), .events =
+		    follow_wants_write(&l->f) ? POLLOUT : POLLIN },
 	};
 	int64_t until = stream_deadline(&l->s), left, now;
 	int n, due = 0;

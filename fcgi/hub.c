@@ -18,10 +18,16 @@ log_db(struct server *sv)
 {
 	int64_t t = clock_ms();
 
+	const char *why = follow_errmsg(&sv->f);
+
 	sv->stat.db_errors++;
-	if (sv->last_log == 0 || t - sv->last_log >= 60000) {
-		logmsg("%s", follow_errmsg(&sv->f));
+	/* Once a minute for the same reason; a new reason at once (attempts
+	 * to reconnect back off, so these stay few). */
+	if (sv->last_log == 0 || t - sv->last_log >= 60000 ||
+	    strcmp(why, sv->last_why) != 0) {
+		logmsg("%s", why);
 		sv->last_log = t;
+		snprintf(sv->last_why, sizeof(sv->last_why), "%s", why);
 	}
 }
 
@@ -176,10 +182,16 @@ watch_sync(struct server *sv)
 {
 	int fd = follow_fd(&sv->f);
 
+	struct epoll_event ev = { .data.ptr = &h_watch };
+
 	if (follow_generation(&sv->f) == sv->watch_gen)
 		return;
 	sv->watch_gen = follow_generation(&sv->f);
-	if (fd != -1 && ep_add(sv, fd, EPOLLIN, &h_watch) == -1)
+	ev.events = follow_wants_write(&sv->f) ? EPOLLOUT : EPOLLIN;
+	/* The same socket may be there already, polled the other way. */
+	if (fd != -1 && epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) == -1 &&
+	    (errno != EEXIST ||
+	    epoll_ctl(sv->ep, EPOLL_CTL_MOD, fd, &ev) == -1))
 		logmsg("cannot poll the database's descriptor: %s; "
 		    "checking every %d ms", strerror(errno), sv->cfg->poll_ms);
 }
@@ -241,6 +253,7 @@ on_wake(struct server *sv, struct handler *h, uint32_t events)
 
 	(void)h, (void)events;
 	look_if_due(sv, t, follow_wake(&sv->f, t));
+	watch_sync(sv);		/* a connection on its way turned round */
 }
 
 struct handler h_watch = { on_wake }, h_look = { on_look };

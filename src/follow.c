@@ -125,6 +125,13 @@ follow_timer_only(const struct follow *f)
 	return f->means == NULL || f->means->timer_only(f);
 }
 
+int
+follow_wants_write(const struct follow *f)
+{
+	return f->means != NULL && f->means->wants_write != NULL &&
+	    f->means->wants_write(f);
+}
+
 unsigned
 follow_generation(const struct follow *f)
 {

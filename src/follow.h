@@ -29,11 +29,11 @@
  * where NOTIFY is never delivered. A look reads sse_state: a new epoch, or
  * history that went back (a lagging standby promoted, a restore), is a
  * replaced database. A lost connection is retried after FOLLOW_RETRY_MS,
- * then twice as long after each failure up to FOLLOW_RETRY_MAX_MS: a
- * connection attempt blocks (up to libpq's connect_timeout) and the
- * process serves nothing meanwhile, so an unreachable server must not take
- * most of its time. The streams wait, and
- * resume exactly when it comes back.
+ * then twice as long after each failure up to FOLLOW_RETRY_MAX_MS, without
+ * blocking: follow_fd() is the new connection's socket while it is on its
+ * way (follow_wants_write() says which way to poll it), so the process
+ * goes on serving. Only the first connection, at follow_open(), waits.
+ * The streams wait, and resume exactly when it comes back.
  */
 #ifndef FOLLOW_H
 #define FOLLOW_H
@@ -90,6 +90,9 @@ void	follow_release(struct follow *f);
 int	follow_fd(const struct follow *f);
 /* 1 if no descriptor will ever come (no inotify): the timer alone looks. */
 int	follow_timer_only(const struct follow *f);
+/* 1 while follow_fd() is to be polled for writing, not reading: a
+ * PostgreSQL connection on its way. follow_generation() changes with it. */
+int	follow_wants_write(const struct follow *f);
 /* The store, open or not: pass it to store_* only when follow_ready(). */
 struct store *follow_store(struct follow *f);
 int	follow_ready(const struct follow *f);

@@ -31,6 +31,9 @@ struct follow_means {
 	int	(*fd)(const struct follow *f);
 	/* 1 if no descriptor will ever wake us: the timer alone looks. */
 	int	(*timer_only)(const struct follow *f);
+	/* 1 while fd() is to be polled for writing instead of reading (a
+	 * connection on its way); NULL: never. */
+	int	(*wants_write)(const struct follow *f);
 	/* follow_fd() is readable: 1 when a look is due now. */
 	int	(*wake)(struct follow *f, int64_t now);
 	/* A look this means wants besides the poll: 1 when due at now

@@ -13,6 +13,9 @@
 
 enum pg_link {
 	PG_LOST,		/* no connection: retried at retry_at */
+	PG_DIALING,		/* connecting, without blocking, until
+				   dial_until */
+	PG_DIALED,		/* connected: the next look settles it */
 	PG_PRIMARY,		/* connected, LISTENing */
 	PG_STANDBY		/* connected to a hot standby: no NOTIFY, so
 				   the poll comes more often */
@@ -23,6 +26,9 @@ struct pg_follow {
 	int		 again;		/* a NOTIFY came in during a query */
 	int64_t		 retry_at;	/* the next reconnect, if lost */
 	int		 retry_ms;	/* the wait after the next failure */
+	int64_t		 dial_until;	/* PG_DIALING: give up then */
+	int		 dial_write;	/* PG_DIALING: wait to write, not read */
+	int		 dial_ms;	/* PG_DIALING: how long it may take */
 	char		 epoch[64];	/* sse_state.epoch when first opened */
 	char		 seen_ts[32];	/* ts of row f->version */
 	char		 look_ts[32];	/* ts of the newest row at the last look */
@@ -75,12 +81,13 @@ lost(struct follow *f, int64_t now)
 }
 
 /*
- * Connect, and decide whether the database is the one we followed before
- * (its epoch, and the row we saw last still there as we saw it). *same is
- * 1 when it is; the first connection takes its state as is.
+ * A connection was made: decide whether the database is the one we
+ * followed before (its epoch, and the row we saw last still there as we
+ * saw it). *same is 1 when it is; the first connection takes its state as
+ * is.
  */
 static int
-reconnect(struct follow *f, int64_t now, int *same)
+settle(struct follow *f, int64_t now, int *same)
 {
 	struct pg_follow *p = pf(f);
 	struct pg_state ps;
@@ -88,9 +95,7 @@ reconnect(struct follow *f, int64_t now, int *same)
 	int rc, found = 1;
 
 	*same = 0;
-	follow_forget(f);
-	if ((rc = store_open(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS))
-	    == STORE_OK && (rc = store_pg_state(&f->st, &ps)) == STORE_OK &&
+	if ((rc = store_pg_state(&f->st, &ps)) == STORE_OK &&
 	    p->epoch[0] != '\0' && f->version > 0 && p->seen_ts[0] != '\0')
 		rc = store_pg_row_ts(&f->st, f->version, ts, sizeof(ts),
 		    &found);
@@ -120,26 +125,91 @@ reconnect(struct follow *f, int64_t now, int *same)
 	return STORE_OK;
 }
 
+/*
+ * Start connecting again without blocking: the loop goes on serving (the
+ * heartbeats of open streams keep their schedule) while the socket is
+ * polled, and dial_step() moves the connection on. Only the first
+ * connection (pg_open()) waits, before anything is served.
+ */
+static void
+dial(struct follow *f, int64_t now)
+{
+	struct pg_follow *p = pf(f);
+
+	follow_forget(f);
+	f->generation++;		/* a new socket, or none */
+	if (store_pg_dial(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS)
+	    != STORE_OK) {
+		lost(f, now);
+		return;
+	}
+	p->link = PG_DIALING;
+	p->dial_ms = store_pg_dial_timeout_ms(&f->st);
+	p->dial_until = now + p->dial_ms;
+	p->dial_write = 1;	/* what libpq asks first */
+}
+
+/* The dialing socket is ready: 1 when a look is due (connected, or given
+ * up on: the look settles it or says why). */
+static int
+dial_step(struct follow *f, int64_t now)
+{
+	struct pg_follow *p = pf(f);
+	int fd = store_pg_socket(&f->st), rc = store_pg_dial_poll(&f->st);
+
+	if (rc == STORE_PG_DIAL_READ || rc == STORE_PG_DIAL_WRITE) {
+		/* The next host's socket, or the other direction: the
+		 * caller polls anew. */
+		if (store_pg_socket(&f->st) != fd ||
+		    (rc == STORE_PG_DIAL_WRITE) != p->dial_write) {
+			p->dial_write = rc == STORE_PG_DIAL_WRITE;
+			f->generation++;
+		}
+		return 0;
+	}
+	f->generation++;
+	if (rc == STORE_OK)
+		p->link = PG_DIALED;
+	else
+		lost(f, now);
+	return 1;
+}
+
 static int
 pg_open(struct follow *f, int64_t now)
 {
-	int same;
+	int rc, same;
 
 	/* The LISTEN is part of the open: a commit after it wakes us. */
 	pf(f)->retry_ms = FOLLOW_RETRY_MS;
-	return reconnect(f, now, &same);
+	if ((rc = store_open(&f->st, f->path, STORE_READONLY,
+	    FOLLOW_BUSY_MS)) != STORE_OK) {
+		store_close(&f->st);
+		lost(f, now);
+		return rc;
+	}
+	return settle(f, now, &same);
 }
 
 static void
 pg_release(struct follow *f)
 {
-	(void)f;	/* the front closes the store, and its socket */
+	/* The front closes an open store; a connection on its way is ours. */
+	if (!f->ready)
+		store_close(&f->st);
 }
 
 static int
 pg_fd(const struct follow *f)
 {
-	return f->ready ? store_pg_socket(&f->st) : -1;
+	return f->ready || pf(f)->link == PG_DIALING ?
+	    store_pg_socket(&f->st) : -1;
+}
+
+static int
+pg_wants_write(const struct follow *f)
+{
+	return pf(f)->link == PG_DIALING && pf(f)->dial_write;
 }
 
 static int
@@ -152,7 +222,8 @@ pg_timer_only(const struct follow *f)
 static int
 pg_wake(struct follow *f, int64_t now)
 {
-	(void)now;
+	if (pf(f)->link == PG_DIALING)
+		return dial_step(f, now);
 	/* A notification, or a lost connection: look either way. */
 	return f->ready && store_pg_drain(&f->st) != 0;
 }
@@ -162,6 +233,12 @@ pg_due(struct follow *f, int64_t now)
 {
 	struct pg_follow *p = pf(f);
 
+	if (p->link == PG_DIALING && now >= p->dial_until) {
+		store_pg_dial_give_up(&f->st, p->dial_ms);
+		f->generation++;
+		lost(f, now);
+		return 1;	/* the look says so */
+	}
 	if (p->again || (p->link == PG_LOST && now >= p->retry_at)) {
 		p->again = 0;
 		return 1;
@@ -174,6 +251,8 @@ pg_deadline(const struct follow *f)
 {
 	if (pf(f)->again)
 		return 1;	/* at once: a time long past */
+	if (pf(f)->link == PG_DIALING)
+		return pf(f)->dial_until;
 	return pf(f)->link == PG_LOST ? pf(f)->retry_at : INT64_MAX;
 }
 
@@ -188,7 +267,13 @@ pg_look(struct follow *f, int64_t now, int64_t *v)
 	if (p->link == PG_LOST) {
 		if (now < p->retry_at)
 			return FOLLOW_FAILED;	/* still lost: say so, cheaply */
-		if (reconnect(f, now, &same) != STORE_OK)
+		dial(f, now);
+		return p->link == PG_DIALING ? FOLLOW_NONE : FOLLOW_FAILED;
+	}
+	if (p->link == PG_DIALING)
+		return FOLLOW_NONE;	/* dial_step() moves it on */
+	if (p->link == PG_DIALED) {
+		if (settle(f, now, &same) != STORE_OK)
 			return FOLLOW_FAILED;
 		if (!same)
 			return FOLLOW_REPLACED;
@@ -241,6 +326,7 @@ const struct follow_means follow_pg_means = {
 	.release	= pg_release,
 	.fd		= pg_fd,
 	.timer_only	= pg_timer_only,
+	.wants_write	= pg_wants_write,
 	.wake		= pg_wake,
 	.due		= pg_due,
 	.deadline	= pg_deadline,

@@ -18,8 +18,9 @@
 #include <libpq-fe.h>
 
 #define PQ_FUNCS(X) \
-	X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQconninfoFree) \
-	X(PQconninfoParse) X(PQconsumeInput) X(PQerrorMessage) X(PQexec) \
+	X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) \
+	X(PQconnectPoll) X(PQconnectStartParams) X(PQconninfo) \
+	X(PQconninfoFree) X(PQconninfoParse) X(PQconsumeInput) X(PQerrorMessage) X(PQexec) \
 	X(PQexecParams) X(PQexecPrepared) X(PQfinish) X(PQfreemem) \
 	X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnotifies) \
 	X(PQntuples) X(PQprepare) X(PQresultErrorField) \
@@ -41,6 +42,9 @@ int	pq_load(char *err, size_t errsz);
 #define PQclear			(pq_api.PQclear)
 #define PQcmdTuples		(pq_api.PQcmdTuples)
 #define PQconnectdbParams	(pq_api.PQconnectdbParams)
+#define PQconnectPoll		(pq_api.PQconnectPoll)
+#define PQconnectStartParams	(pq_api.PQconnectStartParams)
+#define PQconninfo		(pq_api.PQconninfo)
 #define PQconninfoFree		(pq_api.PQconninfoFree)
 #define PQconninfoParse		(pq_api.PQconninfoParse)
 #define PQconsumeInput		(pq_api.PQconsumeInput)

@@ -122,6 +122,20 @@ store_engine_of(const char *path)
 }
 
 int
+store_opened(struct store *s, int version)
+{
+	char msg[sizeof(s->err)];
+	int rc = open_versioned(s, version);
+
+	if (rc != STORE_OK) {
+		memcpy(msg, s->err, sizeof(msg));
+		store_close(s);
+		memcpy(s->err, msg, sizeof(msg));
+	}
+	return rc;
+}
+
+int
 store_open(struct store *s, const char *path, int flags, int busy_ms)
 {
 	const struct store_engine *e;

@@ -86,6 +86,12 @@ struct store_engine {
 extern const struct store_engine store_sqlite_engine;
 #ifdef SSE_PG
 extern const struct store_engine store_pg_engine;
+
+/* For an engine that connects without blocking (store_pg_dial()): what
+ * store_open() does once the engine's open has read the version (the
+ * version rules, then upgrade() or ready()); on failure s is closed and
+ * keeps the message. */
+int	store_opened(struct store *s, int version);
 #endif
 
 /* Record the message store_errmsg() returns. */

@@ -74,6 +74,7 @@ struct pgstore {
 	PGconn	*conn;
 	int	 prepared[PQ_COUNT];
 	int	 listening;
+	int	 dial_busy_ms;	/* store_pg_dial(): the open's busy_ms */
 };
 
 static struct pgstore *
@@ -83,6 +84,8 @@ pg(const struct store *s)
 }
 
 static int	pg_begin(struct store *s);
+static int	connected(struct store *s, int flags, int busy_ms,
+		    int *version);
 static int	pg_commit(struct store *s);
 static void	pg_rollback(struct store *s);
 
@@ -390,18 +393,19 @@ bad_url(struct store *s, const char *url, const char *why)
 	return STORE_ACCESS;
 }
 
+/* Ours first; expand_dbname makes the URL's own settings win. */
+static const char *const conn_keys[] = { "connect_timeout",
+    "keepalives_idle", "keepalives_interval", "keepalives_count",
+    "fallback_application_name", "dbname", NULL };
+#define CONNECT_TIMEOUT	"5"
+
+/* Refuse a URL libpq would misread or quote a password of. */
 static int
-connect_to(struct store *s, const char *url)
+check_url(struct store *s, const char *url)
 {
-	/* Ours first; expand_dbname makes the URL's own settings win. */
-	const char *const keys[] = { "connect_timeout", "keepalives_idle",
-	    "keepalives_interval", "keepalives_count",
-	    "fallback_application_name", "dbname", NULL };
-	const char *const vals[] = { "5", "10", "5", "3", "sse", url, NULL };
 	PQconninfoOption *opts;
 	const char *pass, *at = userinfo_end(url, &pass);
 	char *why = NULL;
-	PGconn *c;
 
 	/* libpq ends the user info at the first '@' before a '/': if ours
 	 * ends elsewhere, a piece of the password would go on as the host
@@ -417,22 +421,43 @@ connect_to(struct store *s, const char *url)
 		return bad_url(s, url, detail);
 	}
 	PQconninfoFree(opts);
+	return STORE_OK;
+}
 
-	c = PQconnectdbParams(keys, vals, 1);
+/* Why the connection failed, as a STORE_* code. */
+static int
+connect_failed(struct store *s)
+{
+	const char *msg = PQerrorMessage(pg(s)->conn);
+
+	seterr_pq(s, "cannot connect", msg);
+	/* Authentication and unknown databases are the user's to fix; the
+	 * rest (refused, timed out) may pass. */
+	return strstr(msg, "authentication") || strstr(msg, "password") ?
+	    STORE_ACCESS : strstr(msg, "does not exist") ? STORE_MISSING :
+	    STORE_IO;
+}
+
+/* Connect to url: at once (wait), or only start (store_pg_dial()). */
+static int
+connect_to(struct store *s, const char *url, int wait)
+{
+	const char *const vals[] = { CONNECT_TIMEOUT, "10", "5", "3", "sse",
+	    url, NULL };
+	PGconn *c;
+	int rc;
+
+	if ((rc = check_url(s, url)) != STORE_OK)
+		return rc;
+	c = wait ? PQconnectdbParams(conn_keys, vals, 1) :
+	    PQconnectStartParams(conn_keys, vals, 1);
 	pg(s)->conn = c;
 	if (c == NULL) {
 		store_seterr(s, "cannot connect: out of memory");
 		return STORE_ERR;
 	}
-	if (PQstatus(c) != CONNECTION_OK) {
-		seterr_pq(s, "cannot connect", PQerrorMessage(c));
-		/* Authentication and unknown databases are the user's to fix;
-		 * the rest (refused, timed out) may pass. */
-		return strstr(PQerrorMessage(c), "authentication") ||
-		    strstr(PQerrorMessage(c), "password") ? STORE_ACCESS :
-		    strstr(PQerrorMessage(c), "does not exist") ?
-		    STORE_MISSING : STORE_IO;
-	}
+	if (wait ? PQstatus(c) != CONNECTION_OK : PQstatus(c) == CONNECTION_BAD)
+		return connect_failed(s);
 	return STORE_OK;
 }
 
@@ -446,7 +471,7 @@ static int
 pg_open(struct store *s, const char *url, int flags, int busy_ms,
     int *version)
 {
-	char sql[64], why[256];
+	char why[256];
 	int rc;
 
 	if (pq_load(why, sizeof(why)) == -1) {
@@ -457,8 +482,100 @@ pg_open(struct store *s, const char *url, int flags, int busy_ms,
 		store_seterr(s, "out of memory");
 		return STORE_ERR;
 	}
-	if ((rc = connect_to(s, url)) != STORE_OK)
+	if ((rc = connect_to(s, url, 1)) != STORE_OK)
 		return rc;
+	return connected(s, flags, busy_ms, version);
+}
+
+/* Close a dial that failed, keeping the message that says why. */
+static void
+close_saying_why(struct store *s)
+{
+	char msg[sizeof(s->err)];
+
+	memcpy(msg, s->err, sizeof(msg));
+	store_close(s);
+	memcpy(s->err, msg, sizeof(msg));
+}
+
+int
+store_pg_dial(struct store *s, const char *url, int flags, int busy_ms)
+{
+	char why[256];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->flags = flags;
+	if (pq_load(why, sizeof(why)) == -1) {
+		store_seterr(s, "cannot open a PostgreSQL database: %s", why);
+		return STORE_ERR;
+	}
+	s->engine = &store_pg_engine;
+	if ((s->impl = calloc(1, sizeof(struct pgstore))) == NULL) {
+		store_seterr(s, "out of memory");
+		s->engine = NULL;
+		return STORE_ERR;
+	}
+	pg(s)->dial_busy_ms = busy_ms;
+	if ((rc = connect_to(s, url, 0)) != STORE_OK)
+		close_saying_why(s);
+	return rc;
+}
+
+int
+store_pg_dial_poll(struct store *s)
+{
+	int version, rc;
+
+	switch (PQconnectPoll(pg(s)->conn)) {
+	case PGRES_POLLING_READING:
+		return STORE_PG_DIAL_READ;
+	case PGRES_POLLING_WRITING:
+		return STORE_PG_DIAL_WRITE;
+	case PGRES_POLLING_OK:
+		rc = connected(s, s->flags, pg(s)->dial_busy_ms, &version);
+		if (rc == STORE_OK)
+			return store_opened(s, version);
+		break;
+	default:
+		rc = connect_failed(s);
+		break;
+	}
+	close_saying_why(s);
+	return rc;
+}
+
+int
+store_pg_dial_timeout_ms(const struct store *s)
+{
+	PQconninfoOption *opts, *o;
+	int ms = atoi(CONNECT_TIMEOUT) * 1000;
+
+	if (pg(s) == NULL || (opts = PQconninfo(pg(s)->conn)) == NULL)
+		return ms;
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 &&
+		    o->val != NULL && atoi(o->val) > 0)
+			/* libpq takes less than 2 s as 2 s. */
+			ms = (atoi(o->val) < 2 ? 2 : atoi(o->val)) * 1000;
+	PQconninfoFree(opts);
+	return ms;
+}
+
+void
+store_pg_dial_give_up(struct store *s, int ms)
+{
+	store_close(s);
+	store_seterr(s, "cannot connect: no answer in %d ms", ms);
+}
+
+/* The open, once connected: the session's settings and the version. */
+static int
+connected(struct store *s, int flags, int busy_ms, int *version)
+{
+	char sql[64];
+	int rc;
+
 	/* The same time zone whatever the server's: ts is UTC text anyway,
 	 * and prune compares against it. */
 	if ((rc = exec(s, "SET TIME ZONE 'UTC'", "cannot set time zone"))

@@ -31,6 +31,27 @@ struct pg_state {
 	int	 standby;	/* pg_is_in_recovery(): no NOTIFY here */
 };
 
+/*
+ * Connecting without blocking, for a process that serves streams while it
+ * connects: store_pg_dial() starts a connection (s is not open yet, but
+ * store_pg_socket() is its socket, and store_close() ends it), and
+ * store_pg_dial_poll() moves it on whenever the socket is ready for what
+ * the last call asked (at first: writing). It returns STORE_PG_DIAL_READ or
+ * _WRITE (wait for that), STORE_OK (s is open as store_open() leaves it,
+ * after a few quick queries), or a STORE_* error (s is closed, with the
+ * message). libpq keeps no time here: give up after
+ * store_pg_dial_timeout_ms() (the URL's connect_timeout, or 5 s) with
+ * store_close(). A host name is still looked up with a blocking call.
+ */
+#define STORE_PG_DIAL_READ	1
+#define STORE_PG_DIAL_WRITE	2
+int	store_pg_dial(struct store *s, const char *url, int flags,
+	    int busy_ms);
+int	store_pg_dial_poll(struct store *s);
+int	store_pg_dial_timeout_ms(const struct store *s);
+/* Close a dial that took ms without an answer, saying so. */
+void	store_pg_dial_give_up(struct store *s, int ms);
+
 int	store_pg_state(struct store *s, struct pg_state *st);
 /* The ts of row id into ts ("" and *found 0 if there is no such row). */
 int	store_pg_row_ts(struct store *s, int64_t id, char *ts, size_t tssz,
