@@ -55,7 +55,7 @@ CORE_SRC   = src/buf.c src/sse.c src/validate.c src/topic.c src/topicmap.c src/d
              src/push.c src/responder.c src/log.c src/conn_state.c \
              src/store_sqlite.c \
              src/cors.c \
-             src/jsonl.c src/ingest.c \
+             src/jsonl.c src/ingest.c src/pending.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/follow.c \
              src/follow_file.c src/follow_poll.c src/config.c src/status.c $(PG_SRC) \
              src/fcgirec.c src/simulate.c src/clock.c src/paths.c

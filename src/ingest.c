@@ -15,6 +15,7 @@ ingest_init(struct ingest *in, struct store *store)
 	in->store = store;
 	jsonl_init(&in->json);
 	buf_init(&in->data);
+	pending_init(&in->pending);
 }
 
 void
@@ -22,6 +23,7 @@ ingest_release(struct ingest *in)
 {
 	jsonl_release(&in->json);
 	buf_release(&in->data);
+	pending_free(&in->pending);
 }
 
 static enum ingest_rc
@@ -51,12 +53,59 @@ out_of_memory(struct ingest *in)
 	return INGEST_FAILED;
 }
 
+/* A row is in, with its id. */
+static void
+got_id(struct ingest *in, int64_t id)
+{
+	in->last_id = id;
+	in->rows++;
+	if (in->on_id != NULL)
+		in->on_id(in->on_id_ctx, id);
+}
+
+/* Send the rows held back. */
+static enum ingest_rc
+flush(struct ingest *in)
+{
+	struct pending *p = &in->pending;
+	size_t i;
+	int rc;
+
+	if (p->n == 0)
+		return INGEST_OK;
+	rc = store_put_many(in->store, pending_events(p), p->n, p->ids);
+	if (rc == STORE_OK)
+		for (i = 0; i < p->n; i++)
+			got_id(in, p->ids[i]);
+	pending_clear(p);
+	return stored(in, rc);
+}
+
+/* Insert e now, or hold it back to go in with others. */
+static enum ingest_rc
+put(struct ingest *in, const struct store_event *e)
+{
+	int64_t id;
+	enum ingest_rc rc;
+
+	if (!in->in_tx || !store_puts_many(in->store)) {
+		if ((rc = stored(in, store_put(in->store, e, &id))) ==
+		    INGEST_OK)
+			got_id(in, id);
+		return rc;
+	}
+	if (pending_add(&in->pending, e) == -1)
+		return out_of_memory(in);
+	return in->pending.n >= INGEST_PENDING_ROWS ? flush(in) : INGEST_OK;
+}
+
 enum ingest_rc
 ingest_begin(struct ingest *in)
 {
 	int rc = store_begin(in->store);
 
 	memset(in->prices, 0, sizeof(in->prices));
+	pending_clear(&in->pending);
 	in->in_tx = rc == STORE_OK;
 	return stored(in, rc);
 }
@@ -64,7 +113,11 @@ ingest_begin(struct ingest *in)
 enum ingest_rc
 ingest_commit(struct ingest *in)
 {
+	enum ingest_rc rc = flush(in);
+
 	in->in_tx = 0;
+	if (rc != INGEST_OK)
+		return rc;
 	return stored(in, store_commit(in->store));
 }
 
@@ -72,6 +125,7 @@ void
 ingest_rollback(struct ingest *in)
 {
 	in->in_tx = 0;
+	pending_clear(&in->pending);
 	store_rollback(in->store);
 }
 
@@ -121,6 +175,9 @@ price_change(struct ingest *in, const char *symbol, const char *price,
 
 	if (slot != NULL && slot->symbol[0] != '\0')
 		format_change(slot->price, price, out, outsz);
+	/* The table answers for the rows before: send those held back. */
+	else if (flush(in) != INGEST_OK)
+		return INGEST_FAILED;
 	else if ((rc = store_last_price(in->store, symbol, prev, sizeof(prev),
 	    &found)) != STORE_OK)
 		return stored(in, rc);
@@ -138,8 +195,7 @@ price_change(struct ingest *in, const char *symbol, const char *price,
 
 /* Insert a validated price with its JSON. */
 static enum ingest_rc
-insert_price(struct ingest *in, const char *symbol, const char *price,
-    int64_t *id)
+insert_price(struct ingest *in, const char *symbol, const char *price)
 {
 	char change[32], data[160], topic[8 + SYMBOL_MAX], *p;
 	struct store_event e = { "price", symbol, price, NULL, 0, NULL, topic,
@@ -164,25 +220,14 @@ insert_price(struct ingest *in, const char *symbol, const char *price,
 	e.len = (size_t)(p - data);
 	/* A symbol is a topic segment (validate_symbol() is stricter). */
 	snprintf(topic, sizeof(topic), "prices/%s", symbol);
-	return stored(in, store_put(in->store, &e, id));
-}
-
-static enum ingest_rc
-inserted(struct ingest *in, enum ingest_rc rc, int64_t id)
-{
-	if (rc == INGEST_OK) {
-		in->last_id = id;
-		in->rows++;
-	}
-	return rc;
+	return put(in, &e);
 }
 
 enum ingest_rc
 ingest_price(struct ingest *in, const char *symbol, const char *price)
 {
 	const char *why;
-	int64_t units, id = 0;
-	enum ingest_rc rc;
+	int64_t units;
 
 	if ((why = validate_symbol(symbol)) != NULL)
 		return invalid(in, "", why);
@@ -190,8 +235,7 @@ ingest_price(struct ingest *in, const char *symbol, const char *price)
 		return invalid(in, "", why);
 	if (in->check_only)
 		return INGEST_OK;
-	rc = insert_price(in, symbol, price, &id);
-	return inserted(in, rc, id);
+	return insert_price(in, symbol, price);
 }
 
 /* The checks an event's route must pass; NULL if it does. */
@@ -238,8 +282,6 @@ ingest_event(struct ingest *in, const char *event, const char *data,
 	struct store_event e = { event, NULL, NULL, NULL, 0, r->to, r->topic,
 	    r->closes };
 	const char *why;
-	int64_t id = 0;
-	enum ingest_rc rc;
 
 	if ((why = validate_event(event)) != NULL ||
 	    (why = validate_data(data, len)) != NULL ||
@@ -251,8 +293,7 @@ ingest_event(struct ingest *in, const char *event, const char *data,
 		return out_of_memory(in);
 	e.data = in->data.data ? in->data.data : "";
 	e.len = in->data.len;
-	rc = stored(in, store_put(in->store, &e, &id));
-	return inserted(in, rc, id);
+	return put(in, &e);
 }
 
 enum ingest_rc

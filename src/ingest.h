@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "jsonl.h"
+#include "pending.h"
 #include "store.h"
 
 #define INGEST_LINE_MAX	(512 * 1024)
@@ -42,6 +43,10 @@ enum ingest_rc {
  * batch. Symbols beyond the table's size are simply looked up.
  */
 #define INGEST_PRICE_SLOTS	128
+/* Where the store takes many rows at once (store_puts_many()), rows wait
+ * inside a transaction until this many, a look at the table, or the
+ * commit; their ids are known then. */
+#define INGEST_PENDING_ROWS	500
 struct ingest_price {
 	char		 symbol[17];	/* SYMBOL_MAX + 1; "" = free slot */
 	char		 price[32];
@@ -58,6 +63,11 @@ struct ingest {
 	int		 store_rc;	/* after INGEST_FAILED: the store's code */
 	const char	*topic;		/* borrowed: the topic of lines that
 					   name none (NULL: none) */
+	/* Called with each row's id, in order, once it is known (at the
+	 * latest by ingest_commit()); may be NULL. */
+	void		(*on_id)(void *ctx, int64_t id);
+	void		*on_id_ctx;
+	struct pending	 pending;	/* rows not yet sent (see above) */
 	struct ingest_price prices[INGEST_PRICE_SLOTS];
 	char		 err[512];
 };

@@ -322,9 +322,20 @@ close_topic(struct run *r, int64_t n)
 struct group {
 	int	 open;
 	int64_t	 started;
-	size_t	 n;
-	int64_t	 ids[GROUP_ROWS];
+	size_t	 lines;			/* read into it */
+	size_t	 n;			/* ids known: at the latest once */
+	int64_t	 ids[GROUP_ROWS];	/* committed (ingest's on_id) */
 };
+
+/* ingest's on_id: one row of the group is in (a line makes at most one). */
+static void
+group_id(void *ctx, int64_t id)
+{
+	struct group *g = ctx;
+
+	if (g->n < GROUP_ROWS)
+		g->ids[g->n++] = id;
+}
 
 static enum push_status
 group_begin(struct run *r, struct group *g, int64_t lineno)
@@ -337,7 +348,7 @@ group_begin(struct run *r, struct group *g, int64_t lineno)
 			    "line %lld: %s", (long long)lineno, r->in.err);
 	g->open = 1;
 	g->started = clock_ms();
-	g->n = 0;
+	g->lines = g->n = 0;
 	return PUSH_OK;
 }
 
@@ -374,19 +385,21 @@ run_follow(struct run *r)
 	static struct feed f;
 	static struct group g;
 	struct buf line;
-	int64_t lineno = 0, refused = 0, rows;
+	int64_t lineno = 0, refused = 0;
 	enum ingest_rc rc;
 	int more, too_long;
 
 	feed_open(&f, r->io->in);
 	memset(&g, 0, sizeof(g));
+	r->in.on_id = group_id;
+	r->in.on_id_ctx = &g;
 	buf_init(&line);
 	while ((more = feed_line(r, &f, &line, INGEST_LINE_MAX, &too_long,
 	    &status)) == 1) {
 		lineno++;
 		if (!g.open && (status = group_begin(r, &g, lineno)) != PUSH_OK)
 			break;
-		rows = r->in.rows;
+		g.lines++;
 		rc = ingest_read(&r->in, &line, too_long);
 		if (rc == INGEST_REFUSED) {
 			fprintf(r->io->log, "%s: line %lld: %s; skipped\n",
@@ -399,9 +412,8 @@ run_follow(struct run *r)
 			    "%lld: %s; the lines since the last id printed were "
 			    "not written", (long long)lineno, r->in.err);
 			break;
-		} else if (r->in.rows > rows)
-			g.ids[g.n++] = r->in.last_id;
-		if ((g.n == GROUP_ROWS || clock_ms() - g.started >= GROUP_MS ||
+		}
+		if ((g.lines == GROUP_ROWS || clock_ms() - g.started >= GROUP_MS ||
 		    !feed_ready(&f)) &&
 		    (status = group_commit(r, &g, lineno)) != PUSH_OK)
 			break;
@@ -410,6 +422,7 @@ run_follow(struct run *r)
 		status = group_commit(r, &g, lineno);
 	else if (g.open)
 		ingest_rollback(&r->in);
+	r->in.on_id = NULL;
 	buf_release(&line);
 	if (more == 0 && status == PUSH_OK && r->o->close)
 		status = close_topic(r, lineno + 1);

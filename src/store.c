@@ -347,6 +347,29 @@ store_put(struct store *s, const struct store_event *e, int64_t *id)
 }
 
 int
+store_put_many(struct store *s, const struct store_event *e, size_t n,
+    int64_t *ids)
+{
+	char ts[32];
+	size_t i;
+	int rc = STORE_OK;
+
+	now_iso(ts);
+	if (s->engine->insert_many != NULL)
+		return n > 0 ? s->engine->insert_many(s, ts, e, n, ids) :
+		    STORE_OK;
+	for (i = 0; i < n && rc == STORE_OK; i++)
+		rc = s->engine->insert(s, ts, &e[i], &ids[i]);
+	return rc;
+}
+
+int
+store_puts_many(const struct store *s)
+{
+	return s->engine != NULL && s->engine->insert_many != NULL;
+}
+
+int
 store_insert(struct store *s, const char *event, const char *symbol,
     const char *price, const char *data, size_t len, const char *audience,
     int64_t *id)

@@ -142,6 +142,13 @@ void	store_rollback(struct store *s);
  * *id.
  */
 int	store_put(struct store *s, const struct store_event *e, int64_t *id);
+/* n events in order, their ids into ids[]: in one statement per many rows
+ * where the engine can (PostgreSQL, a round trip a row otherwise), else
+ * one store_put() each. store_puts_many() says whether gathering rows for
+ * it is worth the copies. */
+int	store_put_many(struct store *s, const struct store_event *e, size_t n,
+	    int64_t *ids);
+int	store_puts_many(const struct store *s);
 /* store_put() of event, data as given, symbol and price (NULL for none)
  * for the rows symbol filters apply to, and audience (NULL: public) for
  * private ones; of no topic. */

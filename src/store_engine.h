@@ -70,6 +70,10 @@ struct store_engine {
 	/* ts is the front's stamp (UTC ISO 8601, milliseconds). */
 	int	(*insert)(struct store *s, const char *ts,
 		    const struct store_event *e, int64_t *id);
+	/* Optional: n > 0 rows, all stamped ts, their ids into ids[] in
+	 * order; NULL: the front calls insert() for each. */
+	int	(*insert_many)(struct store *s, const char *ts,
+		    const struct store_event *e, size_t n, int64_t *ids);
 	int	(*grants)(struct store *s, const char *user, int limit,
 		    store_name_fn fn, void *ctx);
 	int	(*last_price)(struct store *s, const char *symbol, char *out,
@@ -86,13 +90,13 @@ struct store_engine {
 extern const struct store_engine store_sqlite_engine;
 #ifdef SSE_PG
 extern const struct store_engine store_pg_engine;
+#endif
 
 /* For an engine that connects without blocking (store_pg_dial()): what
  * store_open() does once the engine's open has read the version (the
  * version rules, then upgrade() or ready()); on failure s is closed and
  * keeps the message. */
 int	store_opened(struct store *s, int version);
-#endif
 
 /* Record the message store_errmsg() returns. */
 void	store_seterr(struct store *s, const char *fmt, ...)

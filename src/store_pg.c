@@ -75,6 +75,7 @@ struct pgstore {
 	int	 prepared[PQ_COUNT];
 	int	 listening;
 	int	 dial_busy_ms;	/* store_pg_dial(): the open's busy_ms */
+	int	 many_prepared;	/* the INSERT of INSERT_ROWS rows */
 };
 
 static struct pgstore *
@@ -858,6 +859,121 @@ pg_insert(struct store *s, const char *ts, const struct store_event *e,
 	return STORE_OK;
 }
 
+/* Rows one INSERT carries: 8 parameters a row, far within PostgreSQL's
+ * 65,535, and a statement a few kilobytes long. */
+#define INSERT_ROWS	500
+
+/* "INSERT ... VALUES ($1, ... $8), ($9, ...) ... RETURNING id", n rows. */
+static int
+insert_sql(struct buf *b, size_t n)
+{
+	size_t i, k;
+
+	if (buf_appends(b, "INSERT INTO events (ts, event, symbol, price, data,"
+	    " audience, topic, closes) VALUES ") == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		k = 8 * i;
+		if (buf_printf(b, "%s($%zu, $%zu, $%zu, $%zu, $%zu, $%zu, $%zu, "
+		    "$%zu)", i ? ", " : "", k + 1, k + 2, k + 3, k + 4, k + 5,
+		    k + 6, k + 7, k + 8) == -1)
+			return -1;
+	}
+	return buf_appends(b, " RETURNING id");
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* One INSERT of n <= INSERT_ROWS rows: a full one through the statement
+ * prepared once, the last of a batch as it comes. */
+static int
+insert_chunk(struct store *s, const char *ts, const struct store_event *e,
+    size_t n, int64_t *ids)
+{
+	static const char *params[8 * INSERT_ROWS];
+	static int lengths[8 * INSERT_ROWS];
+	struct pgstore *p = pg(s);
+	PGresult *res = NULL;
+	struct buf sql;
+	size_t i;
+	int rc = STORE_ERR;
+
+	for (i = 0; i < n; i++) {
+		const char *v[] = { ts, e[i].event, e[i].symbol, e[i].price,
+		    e[i].data, e[i].audience, e[i].topic,
+		    e[i].closes ? "1" : "0" };
+
+		if (memchr(e[i].data, '\0', e[i].len) != NULL) {
+			store_seterr(s, "cannot insert event: data holds a NUL "
+			    "byte");
+			return STORE_ERR;
+		}
+		memcpy(&params[8 * i], v, sizeof(v));
+		memset(&lengths[8 * i], 0, 8 * sizeof(int));
+		lengths[8 * i + 4] = (int)e[i].len;
+	}
+	buf_init(&sql);
+	if (insert_sql(&sql, n) == -1) {
+		store_seterr(s, "out of memory");
+		goto done;
+	}
+	if (n == INSERT_ROWS && !p->many_prepared) {
+		res = PQprepare(p->conn, "qmany", sql.data, (int)(8 * n), NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = fail(s, res, "cannot insert events");
+			res = NULL;
+			goto done;
+		}
+		PQclear(res);
+		p->many_prepared = 1;
+	}
+	res = n == INSERT_ROWS ?
+	    PQexecPrepared(p->conn, "qmany", (int)(8 * n), params, lengths,
+	    NULL, 0) :
+	    PQexecParams(p->conn, sql.data, (int)(8 * n), NULL, params, lengths,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = fail(s, res, "cannot insert events");
+		res = NULL;
+		goto done;
+	}
+	if (PQntuples(res) != (int)n) {
+		store_seterr(s, "cannot insert events: %d ids for %zu rows",
+		    PQntuples(res), n);
+		goto done;
+	}
+	/* The rows go in in the order given, and each draws its id as it
+	 * goes in (the trigger): in id order, the ids are the rows'. */
+	for (i = 0; i < n; i++)
+		ids[i] = int_at(res, (int)i, 0);
+	qsort(ids, n, sizeof(*ids), by_id);
+	rc = STORE_OK;
+done:
+	PQclear(res);
+	buf_release(&sql);
+	return rc;
+}
+
+static int
+pg_insert_many(struct store *s, const char *ts, const struct store_event *e,
+    size_t n, int64_t *ids)
+{
+	size_t done, k;
+	int rc = STORE_OK;
+
+	for (done = 0; done < n && rc == STORE_OK; done += k) {
+		k = n - done < INSERT_ROWS ? n - done : INSERT_ROWS;
+		rc = insert_chunk(s, ts, e + done, k, ids + done);
+	}
+	return rc;
+}
+
 static int
 pg_grants(struct store *s, const char *user, int limit,
     store_name_fn fn, void *ctx)
@@ -1061,6 +1177,7 @@ const struct store_engine store_pg_engine = {
 	.commit		= pg_commit,
 	.rollback	= pg_rollback,
 	.insert		= pg_insert,
+	.insert_many	= pg_insert_many,
 	.grants		= pg_grants,
 	.last_price	= pg_last_price,
 	.prune_step	= pg_prune_step,

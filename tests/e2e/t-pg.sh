@@ -143,6 +143,31 @@ sed -n 's/^# conns/# A: conns/p' "$T/loadA.out"; sed -n 's/^# conns/# B: conns/p
 check "host A: 10 clients, each every id once in order" [ $ra = 0 ]
 check "host B: 10 clients, each every id once in order" [ $rb = 0 ]
 
+# --- batches go in as one INSERT per 500 rows: order and prices kept -------
+# 300 symbols priced twice (more than the price cache holds, so the table
+# answers for the rest, and rows held back must be in it by then), then
+# events with topics, some private.
+from=$(q "SELECT newest FROM sse_newest")
+awk 'BEGIN { for (i = 0; i < 1234; i++)
+	if (i < 600) printf "S%d %d.%02d\n", i % 300, 1 + int(i / 300), i % 100
+	else printf "{\"event\":\"n\",\"data\":\"line %d\",\"topic\":\"b/%d\"%s}\n", i, i % 7, i % 5 ? "" : ",\"to\":\"alice\"" }' > "$T/batch.txt"
+last=$("$BUILD/sse-push" -d "$W" -b < "$T/batch.txt")
+check "batch: 1,234 rows, the id printed the newest" [ "$(q "SELECT count(*), max(id) FROM events WHERE id > $from")" = "1234|$last" ]
+sed -e 's/^{"event":"n","data":"\([^"]*\)","topic":"\(b\/[0-9]\)"\(,"to":"alice"\)\{0,1\}}$/\1 \2\3/' \
+    -e 's/,"to":"alice"/ alice/' "$T/batch.txt" > "$T/batch.want"
+q "SELECT coalesce(symbol || ' ' || price, data || ' ' || topic || coalesce(' ' || audience, '')) FROM events WHERE id > $from ORDER BY id" > "$T/batch.got"
+check "batch: the rows in id order are the lines in order" cmp -s "$T/batch.want" "$T/batch.got"
+check "batch: a first price has no change, a second one its change" \
+    [ "$(q "SELECT count(*) FILTER (WHERE data::json->>'change' IS NULL), count(*) FILTER (WHERE (data::json->>'change')::numeric > 0) FROM events WHERE id > $from AND symbol IS NOT NULL")" = "300|300" ]
+check "batch: S299's second price against its first (2.99 after 1.99: +50.25 %)" \
+    [ "$(q "SELECT round((data::json->>'change')::numeric, 2) FROM events WHERE id > $from AND symbol = 'S299' ORDER BY id DESC LIMIT 1")" = 50.25 ]
+from=$(q "SELECT newest FROM sse_newest")
+seq 1 2000 | sed 's/^/{"event":"f","data":"feed /; s/$/"}/' | "$BUILD/sse-push" -d "$W" -f > "$T/feed.ids"
+check "feed: 2,000 lines at once, an id each, in order, as the table has them" \
+    [ "$(tr '\n' ' ' < "$T/feed.ids")" = "$(q "SELECT string_agg(id::text, ' ' ORDER BY id) || ' ' FROM events WHERE id > $from")" ]
+check "feed: the rows in id order are the lines in order" \
+    [ "$(q "SELECT string_agg(data, ',' ORDER BY id) FROM events WHERE id > $from")" = "$(seq 1 2000 | sed 's/^/feed /' | paste -sd,)" ]
+
 # --- NOTIFY wakes the responders; resume on another host --------------------
 last=$(q "SELECT newest FROM sse_newest")
 stream a1 "http://127.0.0.1:$A_PORT/sse" -H "Last-Event-ID: $last"

@@ -111,6 +111,50 @@ static const struct {
 	{ "{\"symbol\":\"AAPL\",\"price\":1,\"close\":true}", INGEST_REFUSED, 0 },
 };
 
+/* Rows held back for store_put_many(): copies, NULLs kept NULL, data by
+ * its length, in order, and the same again after a clear. */
+START_TEST(test_pending)
+{
+	struct pending p;
+	char data[] = "a\nb", ev[] = "note";
+	struct store_event a = { ev, NULL, NULL, data, 3, "alice", "jobs/1",
+	    1 };
+	struct store_event b = { "price", "AAPL", "1.5", "{}", 2, NULL, NULL,
+	    0 };
+	const struct store_event *e;
+	int round, i;
+
+	pending_init(&p);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 100; i++)
+			ck_assert_int_eq(pending_add(&p, i % 2 ? &b : &a), 0);
+		strcpy(ev, "XXXX");	/* the caller's buffer changes */
+		data[0] = 'Z';
+		e = pending_events(&p);
+		ck_assert_uint_eq(p.n, 100);
+		ck_assert_str_eq(e[0].event, "note");
+		ck_assert_uint_eq(e[0].len, 3);
+		ck_assert_mem_eq(e[0].data, "a\nb", 3);
+		ck_assert_ptr_null(e[0].symbol);
+		ck_assert_ptr_null(e[0].price);
+		ck_assert_str_eq(e[0].audience, "alice");
+		ck_assert_str_eq(e[0].topic, "jobs/1");
+		ck_assert_int_eq(e[0].closes, 1);
+		ck_assert_str_eq(e[99].event, "price");
+		ck_assert_str_eq(e[99].symbol, "AAPL");
+		ck_assert_str_eq(e[99].price, "1.5");
+		ck_assert_ptr_null(e[99].audience);
+		ck_assert_ptr_null(e[99].topic);
+		ck_assert_int_eq(e[99].closes, 0);
+		pending_clear(&p);
+		ck_assert_uint_eq(p.n, 0);
+		strcpy(ev, "note");
+		data[0] = 'a';
+	}
+	pending_free(&p);
+}
+END_TEST
+
 START_TEST(test_line)
 {
 	int rc = ingest_line(&in, lines[_i].line, strlen(lines[_i].line));
@@ -276,6 +320,7 @@ ingest_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_line, 0, sizeof(lines) / sizeof(lines[0]));
+	tcase_add_test(tc, test_pending);
 	tcase_add_test(tc, test_nul_in_line);
 	tcase_add_test(tc, test_topic_columns);
 	tcase_add_test(tc, test_line_ends_become_lf);
