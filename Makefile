@@ -33,8 +33,9 @@ ALL_LDFLAGS= $(LDFLAGS) $(SANFLAGS)
 
 # libpq is not linked: src/pq_load.c opens it on the first postgresql://
 # URL, so the programs start without it (and its 27 libraries).
+# zlib: SSE_GZIP (src/gzip.c).
 SQLITE_LIBS= $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3) \
-             $(PQ_LIBS)
+             $(PQ_LIBS) -lz
 PQ_CFLAGS  = $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS    = -ldl
 FCGI_LIBS  = $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
@@ -55,7 +56,7 @@ CORE_SRC   = src/buf.c src/sse.c src/validate.c src/topic.c src/topicmap.c src/d
              src/push.c src/responder.c src/log.c src/conn_state.c \
              src/store_sqlite.c \
              src/cors.c \
-             src/jsonl.c src/ingest.c src/pending.c \
+             src/jsonl.c src/ingest.c src/pending.c src/gzip.c \
              src/request.c src/batch.c src/stream.c src/watch.c src/follow.c \
              src/follow_file.c src/follow_poll.c src/config.c src/status.c $(PG_SRC) \
              src/fcgirec.c src/simulate.c src/clock.c src/paths.c
@@ -266,7 +267,7 @@ uninstall:
 # libsqlite3 needed there.
 static:
 	$(MAKE) B=build/static LDFLAGS="-static" PG=0 \
-	    SQLITE_LIBS="$$($(PKG_CONFIG) --static --libs sqlite3)" \
+	    SQLITE_LIBS="$$($(PKG_CONFIG) --static --libs sqlite3) -lz" \
 	    build/static/sse.cgi build/static/sse-push build/static/sse-fcgi
 	@file build/static/sse.cgi build/static/sse-push build/static/sse-fcgi
 

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "cgi.h"
 #include "follow.h"
+#include "gzip.h"
 #include "log.h"
 #include "responder.h"
 #include "status.h"
@@ -71,8 +72,32 @@ struct loop {
 	struct stream	 s;
 	struct batch	 b;
 	struct buf	 out;
+	struct gzip	*gz;		/* SSE_GZIP and a client that takes it */
+	size_t		 raw_next;	/* of out: the head, sent as it is */
+	struct buf	 zout;		/* out compressed */
 	int		 unread;	/* a catch-up was held: read again */
 };
+
+/* Write out: the head as it is, the rest compressed if the client takes
+ * it, flushed so it decodes all of it now; last ends the gzip stream.
+ * -1 when the client is gone. */
+static int
+emit(struct loop *l, int last)
+{
+	size_t raw;
+
+	if (l->gz == NULL)
+		return flush_out(&l->out);
+	raw = l->raw_next < l->out.len ? l->raw_next : l->out.len;
+	l->raw_next = 0;
+	buf_clear(&l->zout);
+	if (buf_append(&l->zout, l->out.data, raw) == -1 ||
+	    ((l->out.len > raw || last) && gzip_put(l->gz, l->out.data + raw,
+	    l->out.len - raw, last, &l->zout) == -1))
+		return -1;
+	buf_clear(&l->out);
+	return flush_out(&l->zout);
+}
 
 /* Write out and move the heartbeat; -1 when the client is gone. */
 static int
@@ -81,7 +106,7 @@ send_out(struct loop *l, int64_t now)
 	if (l->out.len == 0)
 		return 0;
 	stream_wrote(&l->s, now);
-	return flush_out(&l->out);
+	return emit(l, 0);
 }
 
 /* What catch_up() did, besides 0 (all sent, go on), 1 (the stream must
@@ -207,12 +232,12 @@ run(struct loop *l)
 		if (due && (r = look(l, 0)) != 0)
 			break;
 		if (stream_beat(&l->s, clock_ms(), &l->out) &&
-		    flush_out(&l->out) == -1)
+		    emit(l, 0) == -1)
 			return;
 	}
 	if (r != -1) {
 		stream_end(&l->s, &l->out);
-		flush_out(&l->out);
+		emit(l, 1);
 	}
 }
 
@@ -261,9 +286,19 @@ cgi_serve(const struct config *cfg)
 		flush_out(&l.out);
 		goto out;
 	}
-	if (flush_out(&l.out) == 0 && st == STREAM_OPEN)
+	if (st == STREAM_OPEN && l.s.gzip && (l.gz = gzip_new()) == NULL) {
+		logmsg("out of memory for the stream's compression");
+		buf_clear(&l.out);
+		stream_turn_away(&cfg->stream, &req, "server busy", &l.out);
+		flush_out(&l.out);
+		goto out;
+	}
+	l.raw_next = l.s.head_end;
+	if (emit(&l, 0) == 0 && st == STREAM_OPEN)
 		run(&l);
 out:
+	gzip_free(l.gz);
+	buf_release(&l.zout);
 	stream_release(&l.s);
 	follow_release(&l.f);
 	batch_release(&l.b);

@@ -72,6 +72,8 @@ conn_close(struct server *sv, struct conn *c)
 	close(c->fd);	/* also removes it from the epoll set */
 	topicmap_remove(&sv->map, &c->place);
 	buf_release(&c->pending);
+	gzip_free(c->gz);
+	c->gz = NULL;
 	stream_release(&c->s);
 	c->closed = 1;
 	c->next = sv->graveyard;
@@ -112,8 +114,9 @@ conn_flush(struct server *sv, struct conn *c)
 }
 
 /* Send SSE text as FCGI_STDOUT records. -1 when the peer is gone. */
-int
-conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
+/* Write text as FastCGI records, as it is. */
+static int
+conn_write(struct server *sv, struct conn *c, const char *text, size_t len)
 {
 	unsigned char h[FCGIREC_HEADER];
 	struct iovec iov[2];
@@ -152,6 +155,38 @@ conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
 	return conn_flush(sv, c);
 }
 
+/* Send text: the head as it is, the body compressed if c->gz, flushed so
+ * the client decodes all of it now; last ends the gzip stream. */
+static int
+conn_put(struct server *sv, struct conn *c, const char *text, size_t len,
+    int last)
+{
+	size_t raw;
+
+	if (c->gz == NULL)
+		return conn_write(sv, c, text, len);
+	raw = c->raw_next < len ? c->raw_next : len;
+	c->raw_next = 0;
+	if (conn_write(sv, c, text, raw) == -1)
+		return -1;
+	if (len == raw && !last)
+		return 0;
+	buf_clear(&sv->zout);
+	if (gzip_put(c->gz, text + raw, len - raw, last, &sv->zout) == -1)
+		return -1;
+	if (last) {
+		gzip_free(c->gz);
+		c->gz = NULL;
+	}
+	return conn_write(sv, c, sv->zout.data, sv->zout.len);
+}
+
+int
+conn_send(struct server *sv, struct conn *c, const char *text, size_t len)
+{
+	return conn_put(sv, c, text, len, 0);
+}
+
 /* End the response; the conn is closed once its records are written. why
  * is the status_end a stream ends for, or -1 for a response that was not
  * a stream. */
@@ -169,7 +204,7 @@ conn_finish(struct server *sv, struct conn *c, int why)
 	}
 	conn_move(sv, c, CONN_FINISH);
 	c->drain_until = clock_ms() + DRAIN_MS;
-	if (conn_send(sv, c, sv->text.data, sv->text.len) == -1 ||
+	if (conn_put(sv, c, sv->text.data, sv->text.len, 1) == -1 ||
 	    fcgirec_end(&c->pending, c->request_id) == -1 ||
 	    conn_flush(sv, c) == -1 || c->pending.len == 0)
 		conn_close(sv, c);

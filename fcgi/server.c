@@ -233,8 +233,19 @@ conn_start(struct server *sv, struct intake_done *d)
 	}
 	if (st == STREAM_DONE)
 		goto finish;
+	if (c->s.gzip && (c->gz = gzip_new()) == NULL) {
+		logmsg("out of memory for a stream's compression");
+		buf_clear(&sv->text);
+		stream_turn_away(&sv->cfg->stream, &d->req, "server busy",
+		    &sv->text);
+		sv->stat.refused++;
+		goto finish;
+	}
+	c->raw_next = c->s.head_end;
 	if (topicmap_add(&sv->map, &c->s.req.topics, c, &c->place) == -1) {
 		logmsg("out of memory for a stream's topics");
+		gzip_free(c->gz);	/* the answer is a plain one now */
+		c->gz = NULL;
 		buf_clear(&sv->text);
 		stream_turn_away(&sv->cfg->stream, &d->req, "server busy",
 		    &sv->text);
@@ -417,5 +428,6 @@ server_run(const struct config *cfg, int listen_fd)
 	batch_release(&sv.own);
 	topicmap_release(&sv.map);
 	buf_release(&sv.text);
+	buf_release(&sv.zout);
 	return status;
 }

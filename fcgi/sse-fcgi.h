@@ -18,6 +18,7 @@
 #include "conn_state.h"
 #include "follow.h"
 #include "intake.h"
+#include "gzip.h"
 #include "log.h"
 #include "status.h"
 #include "stream.h"
@@ -53,6 +54,10 @@ struct conn {
 	int		 counted;	/* in status.open: a stream not yet ended */
 	struct stream	 s;
 	struct buf	 pending;	/* FastCGI records not yet written */
+	struct gzip	*gz;		/* SSE_GZIP, for a client that takes it;
+					   NULL: the body goes as it is */
+	size_t		 raw_next;	/* bytes of the next send that are the
+					   head: not compressed */
 	int64_t		 drain_until;	/* ms, while DRAINING */
 	struct tm_place	 place;		/* in sv->map, by its topics */
 	uint64_t	 fan_seq;	/* the fan-out that last touched it */
@@ -78,6 +83,7 @@ struct server {
 	char		 last_why[256];	/* the database error last logged */
 	unsigned	 watch_gen;	/* follow_generation() polled */
 	struct buf	 text;		/* scratch */
+	struct buf	 zout;		/* scratch: text compressed */
 	struct status	 stat;		/* the status page's counters */
 	struct conn	*conns;
 	struct conn	*graveyard;	/* closed, still named by pending events */

@@ -108,6 +108,18 @@ static const struct setting {
 	  "A request that carries\n.Ev REMOTE_USER\nor\n.Ev SSE_PRIVATE\n"
 	  "more than once gets 500 and a log line, on any streaming endpoint:\n"
 	  "the responder never picks one of two." },
+	{ "SSE_GZIP", K_INT, offsetof(struct config, stream.gzip),
+	  0, 1, "0", NULL, 0, NULL,
+	  "1: compress streams for clients that take gzip",
+	  "1 compresses each stream whose client sends\n"
+	  ".Dq Accept-Encoding: gzip\n"
+	  "(every browser does): one deflate stream a response, flushed after\n"
+	  "every write so each event is decoded as it arrives, with a small\n"
+	  "window (2 KB, about 18 KB of memory a stream).\n"
+	  "The web server must pass the body as it is: none in\n"
+	  ".Pa conf/\n"
+	  "compresses it again.\n"
+	  "0 sends every stream as it is." },
 	{ "SSE_CORS_ORIGINS", K_CORS, offsetof(struct config, stream.cors),
 	  0, 0, "", NULL, 0, NULL,
 	  "origins allowed to read the stream, or *",

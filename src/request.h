@@ -33,6 +33,7 @@ struct request {
 	char		 preflight[16];	/* Access-Control-Request-Method */
 	int		 private_;	/* a private endpoint (SSE_PRIVATE) */
 	char		 user[AUDIENCE_MAX + 1];	/* REMOTE_USER; "" none */
+	int		 gzip;		/* Accept-Encoding takes gzip */
 };
 
 /*

@@ -1,4 +1,5 @@
 /* responder.c - what both responders do before a stream (see responder.h). */
+#include "gzip.h"
 #include "responder.h"
 
 /* The first value of name in env, or NULL; duplicates matter only for the
@@ -37,6 +38,7 @@ responder_read(struct request *r, enum status_format *page,
 	    param(env, "QUERY_STRING"), param(env, "HTTP_LAST_EVENT_ID"));
 	request_cors(r, param(env, "HTTP_ORIGIN"),
 	    param(env, "HTTP_ACCESS_CONTROL_REQUEST_METHOD"));
+	r->gzip = gzip_accepted(param(env, "HTTP_ACCEPT_ENCODING"));
 	*page = status == 200 ? status_wanted(status_path,
 	    param(env, "REQUEST_URI"), param(env, "QUERY_STRING")) :
 	    STATUS_NONE;

@@ -6,14 +6,20 @@
 #include "sse.h"
 #include "stream.h"
 
-/* No Status: line for 200: Caddy would echo it as a header. */
+/* No Status: line for 200: Caddy would echo it as a header. gz: the body
+ * that follows is compressed. */
 static void
-head_sse(const struct stream_cfg *cfg, const struct request *r,
+head_sse(const struct stream_cfg *cfg, const struct request *r, int gz,
     struct buf *out)
 {
 	buf_appends(out, "Content-Type: text/event-stream\r\n"
 	    "Cache-Control: no-cache\r\n"
 	    "X-Accel-Buffering: no\r\n");
+	if (gz)
+		buf_appends(out, "Content-Encoding: gzip\r\n");
+	/* The answer depends on the header whenever it could. */
+	if (cfg->gzip)
+		buf_appends(out, "Vary: Accept-Encoding\r\n");
 	cors_headers(&cfg->cors, r->origin, out);
 	buf_appends(out, "\r\n");
 }
@@ -57,7 +63,7 @@ void
 stream_turn_away(const struct stream_cfg *cfg, const struct request *r,
     const char *why, struct buf *out)
 {
-	head_sse(cfg, r, out);
+	head_sse(cfg, r, 0, out);
 	sse_comment(out, why);
 	sse_retry(out, cfg->busy_retry_ms);
 }
@@ -242,8 +248,9 @@ stream_begin(struct stream *s, const struct request *req,
 
 	memset(s, 0, sizeof(*s));
 	s->req = *req;
+	s->gzip = cfg->gzip && req->gzip;
 	if (req->method == REQ_HEAD) {
-		head_sse(cfg, req, out);
+		head_sse(cfg, req, s->gzip, out);
 		return STREAM_DONE;
 	}
 	if ((req->private_ && load_grants(s, st) != STORE_OK) ||
@@ -252,7 +259,8 @@ stream_begin(struct stream *s, const struct request *req,
 		return STREAM_FAILED;
 	if (done)
 		return STREAM_DONE;
-	head_sse(cfg, req, out);
+	head_sse(cfg, req, s->gzip, out);
+	s->head_end = out->len;
 	sse_comment(out, "ok");
 	sse_retry(out, cfg->retry_ms);
 	if (!req->has_cursor) {

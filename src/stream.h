@@ -23,6 +23,8 @@ struct stream_cfg {
 	unsigned	 busy_retry_ms;	/* retry: when turning a client away */
 	int64_t		 max_replay;	/* rows caught up per connection; 0: no limit */
 	struct cors	 cors;		/* SSE_CORS_ORIGINS */
+	int		 gzip;		/* SSE_GZIP: compress for clients
+					   that take gzip */
 };
 
 enum stream_state {
@@ -44,6 +46,11 @@ struct stream {
 	size_t		 ngrants;
 	int64_t		 grants_at;	/* ms: read the grants again */
 	int		 closed;	/* its one topic closed: end it */
+	/* stream_begin() of an open stream: where in out its head ended
+	 * (the head goes out as it is), and whether what follows is to be
+	 * compressed (gzip.h). */
+	size_t		 head_end;
+	int		 gzip;
 };
 
 /* The head and body of a response that is not a stream: 400, 401, 403,

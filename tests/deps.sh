@@ -4,7 +4,7 @@
 # demo"); "make bench" asks for the benchmark's peers too.
 set -e
 # php-* and python3-psycopg: the outbox examples t-outbox.sh runs.
-need="gcc make pkg-config libsqlite3-dev sqlite3 libfcgi-dev libfcgi-bin check
+need="gcc make pkg-config libsqlite3-dev zlib1g-dev sqlite3 libfcgi-dev libfcgi-bin check
       clang libclang-rt-14-dev valgrind curl procps iproute2 coreutils openssl
       util-linux apache2-utils postgresql libpq-dev
       nghttp2-client

@@ -49,7 +49,8 @@ async function until(what, fn, ms = 10000) {
 function startResponder() {
   rmSync(join(T, "sse.sock"), { force: true });
   responder = start(join(BUILD, "sse-fcgi"), ["-d", DB, "-l", "unix:" + join(T, "sse.sock")],
-    { SSE_RETRY_MS: "1000" });
+    // SSE_GZIP: Chromium takes gzip, so every test here runs compressed.
+    { SSE_RETRY_MS: "1000", SSE_GZIP: "1" });
   writeFileSync(join(T, "sse-fcgi.pid"), String(responder.pid));
   return until("the responder's socket", () => {
     try { return readFileSync("/proc/net/unix", "utf8").includes(join(T, "sse.sock")); }
@@ -95,6 +96,10 @@ const received = (page) => page.evaluate(() => window.received.slice());
 
 test("the dashboard shows live prices", async () => {
   const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+  let encoding = null;
+  page.on("response", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/sse")) encoding = r.headers()["content-encoding"];
+  });
   await page.goto(BASE + "/");
   await until("live", async () => (await status(page)) === "live");
   const prices = [["AAPL", "190.02"], ["META", "512.30"], ["GOOGL", "141.80"],
@@ -109,6 +114,8 @@ test("the dashboard shows live prices", async () => {
   assert.match(await card("GOOGL").locator(".chg").textContent(), /^▲ 0\.39 %$/);
   assert.equal(await page.locator("#last-id").textContent(), String(push("AAPL", "190.50") - 1));
   await until("the last push", async () => (await received(page)).length === 7);
+  // Each event came one by one above, through a compressed stream.
+  assert.equal(encoding, "gzip");
   // Exactly as pushed: a float would show 190.5.
   assert.equal(await card("AAPL").locator(".price").textContent(), "190.50");
   mkdirSync(join(BUILD, "test-artifacts"), { recursive: true });

@@ -50,12 +50,13 @@ prepare() {
 start_responder() {
 	rm -f "$T/sse.sock"
 	# As conf/sse-fcgi.service runs it.
-	SSE_HEARTBEAT=1 SSE_STATUS_PATH=/sse/status "$BUILD/sse-fcgi" -d "$DB" \
-	    -l "unix:$T/sse.sock" 2>> "$T/responder.log" &
+	SSE_HEARTBEAT=1 SSE_GZIP=1 SSE_STATUS_PATH=/sse/status \
+	    "$BUILD/sse-fcgi" -d "$DB" -l "unix:$T/sse.sock" 2>> "$T/responder.log" &
 	track $!
 	RESP_PID=$!
-	SSE_HEARTBEAT=1 SSE_STATUS_PATH=/sse/status "$BUILD/sse-fcgi" -d "$DB" \
-	    -l "127.0.0.1:$FCGI_PORT" 2>> "$T/responder.log" &
+	SSE_HEARTBEAT=1 SSE_GZIP=1 SSE_STATUS_PATH=/sse/status \
+	    "$BUILD/sse-fcgi" -d "$DB" -l "127.0.0.1:$FCGI_PORT" \
+	    2>> "$T/responder.log" &
 	track $!
 	RESP_TCP_PID=$!
 	wait_for 5 test -S "$T/sse.sock"
@@ -79,9 +80,10 @@ start_apache_raw() {
 	sed -e "s#@T@#$T#g" -e "s#@PORT@#$HTTP_PORT#g" \
 	    -e "s#@TLS_PORT@#$TLS_PORT#g" \
 	    "$TOP/tests/e2e/servers/apache.conf.in" > "$T/apache/httpd.conf"
-	# SSE_HEARTBEAT reaches sse.cgi and mod_fcgid's sse-fcgi like SSE_DB.
-	sed -i -e 's#^SetEnv SSE_DB \(.*\)#SetEnv SSE_DB \1\nSetEnv SSE_HEARTBEAT 1#' \
-	    -e 's#^FcgidInitialEnv SSE_DB \(.*\)#FcgidInitialEnv SSE_DB \1\nFcgidInitialEnv SSE_HEARTBEAT 1#' \
+	# SSE_HEARTBEAT and SSE_GZIP reach sse.cgi and mod_fcgid's sse-fcgi
+	# like SSE_DB.
+	sed -i -e 's#^SetEnv SSE_DB \(.*\)#SetEnv SSE_DB \1\nSetEnv SSE_HEARTBEAT 1\nSetEnv SSE_GZIP 1#' \
+	    -e 's#^FcgidInitialEnv SSE_DB \(.*\)#FcgidInitialEnv SSE_DB \1\nFcgidInitialEnv SSE_HEARTBEAT 1\nFcgidInitialEnv SSE_GZIP 1#' \
 	    "$T/apache/site.conf"
 	apache2 -f "$T/apache/httpd.conf" -k start 2>> "$T/apache.log" ||
 	    return 1
@@ -160,7 +162,7 @@ start_caddy() {
 }
 
 start_lighttpd_conf() {
-	render lighttpd.conf | sed -e "s#\"SSE_DB\" => \"\([^\"]*\)\"#\"SSE_DB\" => \"\1\", \"SSE_HEARTBEAT\" => \"1\"#g" \
+	render lighttpd.conf | sed -e "s#\"SSE_DB\" => \"\([^\"]*\)\"#\"SSE_DB\" => \"\1\", \"SSE_HEARTBEAT\" => \"1\", \"SSE_GZIP\" => \"1\"#g" \
 	    > "$T/lighttpd-site.conf"
 	sed -e "s#@T@#$T#g" -e "s#@PORT@#$HTTP_PORT#g" \
 	    "$TOP/tests/e2e/servers/lighttpd.conf.in" > "$T/lighttpd.conf"

@@ -47,6 +47,19 @@ scenario() {
 	done
 	check "$name: 20 events arrive one by one" [ "$inorder" = 1 ]
 
+	# SSE_GZIP=1 here: a client that takes gzip gets the stream compressed
+	# once (curl decodes one layer), each event as it comes.
+	stream g "$url" --compressed -D "$T/g.h"
+	wait_for 5 has g ": ok"
+	inorder=1
+	for i in 1 2 3; do
+		id=$(pushid AAPL "$i")
+		wait_for 5 has g "id: $id" || { inorder=0; break; }
+	done
+	check "$name: gzip: 3 events arrive one by one, decoded" [ "$inorder" = 1 ]
+	check "$name: gzip: Content-Encoding: gzip, once" [ "$(grep -ci '^content-encoding: gzip' "$T/g.h")" = 1 ]
+	stop_stream g
+
 	# The servers run with 3 s idle timeouts here; heartbeats are 1 s.
 	sleep 4.5
 	id=$(pushid AAPL 77)
@@ -210,7 +223,7 @@ mkdir -p "$T/live"
 cp "$BUILD/sse.cgi" "$T/live/sse.cgi"
 sed -e "s#/home/USER/sse-data/events.db#$DB#" "$TOP/conf/shared-hosting.htaccess" \
     > "$T/live/.htaccess"
-echo "SetEnv SSE_HEARTBEAT 1" >> "$T/live/.htaccess"
+printf "SetEnv SSE_HEARTBEAT 1\nSetEnv SSE_GZIP 1\n" >> "$T/live/.htaccess"
 printf 'Alias /live %s\n<Directory %s>\n    AllowOverride All\n    Require all granted\n</Directory>\n' \
     "$T/live" "$T/live" > "$T/htaccess-site.conf"
 check "apache starts" start_apache_raw "$T/htaccess-site.conf" &&

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 push AAPL 1
-SSE_ENV="SSE_STATUS_PATH=/external/status SSE_HEARTBEAT=1"
+SSE_ENV="SSE_STATUS_PATH=/external/status SSE_HEARTBEAT=1 SSE_GZIP=1"
 start_lighttpd || { finish; exit 1; }
 # Issue 21: on SQLite, libpq is never loaded (src/pq_load.c).
 check "sse-fcgi on SQLite has not loaded libpq" sh -c "! grep -q libpq /proc/$EXT_PID/maps"
@@ -65,13 +65,21 @@ check "50 topics: each stream its own event, once, and no other ($bad wrong)" [ 
 for i in $(seq 1 50); do stop_stream m$i; done
 
 # A topic closed while its stream is live (through the hub), and sse.cgi.
+# With gzip (SSE_GZIP=1 here), both also end a whole gzip member.
 stream l "$U?topic=done/1"
 stream g "$BASE/cgi/sse.cgi?topic=done/1"
+stream lz "$U?topic=done/1" -H "Accept-Encoding: gzip"
+stream gz "$BASE/cgi/sse.cgi?topic=done/1" -H "Accept-Encoding: gzip"
 wait_for 5 has l ": ok"; wait_for 5 has g ": ok"
+wait_for 5 sh -c "[ -s '$T/lz.out' ] && [ -s '$T/gz.out' ]"
 tid -q --topic done/1 -e p -m last
 c=$(tid --topic done/1 --close)
 check "sse-fcgi: the stream on a closed topic ends after it" wait_for 5 ended_on l "$c"
 check "sse.cgi: the same" wait_for 5 ended_on g "$c"
+for s in lz gz; do
+	check "$s: gzip, ended whole, with every event" wait_for 5 sh -c \
+	    "gzip -t < '$T/$s.out' 2>/dev/null && gzip -dc < '$T/$s.out' | grep -qx 'id: $c'"
+done
 curl -s --max-time 3 "$BASE/external/status" > "$T/st.out"
-check "status: counted as ended by a close" grep -q '^streams_ended_closed  *1$' "$T/st.out"
+check "status: counted as ended by a close (two streams)" grep -q '^streams_ended_closed  *2$' "$T/st.out"
 finish

@@ -5,7 +5,8 @@
  * one line after it, and only it passes a preflight. Split at newlines,
  * it is a request's params for request_auth(). Whole, it is a PATH_INFO:
  * every topic pattern a request holds is a valid name, or a valid name's
- * subtree, or "*", and matches what it should. */
+ * subtree, or "*", and matches what it should. It is also tried as an
+ * Accept-Encoding header (check_gzip()). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 
 #include "cors.h"
+#include "gzip.h"
 #include "request.h"
 #include "status.h"
 #include "topic.h"
@@ -60,6 +62,23 @@ check_cors(struct request *r, const char *origin, const char *method)
 	    strcmp(r->preflight, "HEAD") != 0)))
 		abort();
 	buf_release(&out);
+}
+
+/* The third part as an Accept-Encoding header: gzip is taken only where
+ * the value names it or "*", and a weight of 0 on its own name always
+ * refuses it. */
+static void
+check_gzip(const char *v)
+{
+	int gz = gzip_accepted(v);
+
+	if (gz != 0 && gz != 1)
+		abort();
+	if (gz && strcasestr(v, "gzip") == NULL && strchr(v, '*') == NULL)
+		abort();
+	if (gz && strcasestr(v, "gzip;q=0") != NULL &&
+	    strcasestr(v, "gzip;q=0.") == NULL && strchr(v, ',') == NULL)
+		abort();
 }
 
 /* The first part as a REQUEST_URI, the second as its query: the status
@@ -203,6 +222,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	check_cors(&r, lei, method);
 	check_status(method, query);
 	check_auth(lei);
+	check_gzip(lei);
 	free(buf);
 	return 0;
 }

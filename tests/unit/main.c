@@ -58,6 +58,7 @@ main(void)
 	srunner_add_suite(sr, follow_suite());
 	srunner_add_suite(sr, status_suite());
 	srunner_add_suite(sr, misc_suite());
+	srunner_add_suite(sr, gzip_suite());
 	srunner_add_suite(sr, bench_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

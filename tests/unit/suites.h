@@ -16,6 +16,7 @@ Suite	*stream_suite(void);
 Suite	*follow_suite(void);
 Suite	*status_suite(void);
 Suite	*misc_suite(void);
+Suite	*gzip_suite(void);
 Suite	*bench_suite(void);
 
 /* A fresh path for a temporary database under $TMPDIR; removed by rm_db. */
