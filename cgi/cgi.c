@@ -172,6 +172,9 @@ look(struct loop *l, int force)
 		return 0;	/* busy: the next look tries again */
 	if (rc == FOLLOW_NONE && !force && !l->unread)
 		return 0;
+	/* A PostgreSQL connection on its way: nothing to read through yet. */
+	if (!follow_ready(&l->f))
+		return 0;
 	/* Held, the rows stay unread: the next look reads them, whether or
 	 * not anything was committed meanwhile. */
 	r = catch_up(l);

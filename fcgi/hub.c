@@ -102,6 +102,18 @@ hub_fan_out(struct server *sv)
 	}
 }
 
+/* Once a minute at most: an application may write such rows all day. */
+static int
+unframed_log(struct server *sv)
+{
+	int64_t t = clock_ms();
+
+	if (sv->last_unframed_log != 0 && t - sv->last_unframed_log < 60000)
+		return 0;
+	sv->last_unframed_log = t;
+	return 1;
+}
+
 /* Read what is new once and hand it to every LIVE stream. */
 static int
 hub_refresh(struct server *sv)
@@ -115,7 +127,7 @@ hub_refresh(struct server *sv)
 			return rc;
 		/* Rows written by hand that no client could parse as events
 		 * (test_unframeable_row): once here, not once per stream. */
-		if (sv->hub.unframed > 0)
+		if (sv->hub.unframed > 0 && unframed_log(sv))
 			logmsg("%d row(s) up to id %lld have an event name with a "
 			    "line break or over %d bytes, or data over %d bytes: "
 			    "sent as their ids alone", sv->hub.unframed,

@@ -80,6 +80,7 @@ struct server {
 	uint64_t	 fan_seq;	/* fan-outs so far */
 	struct conn	*touched;	/* this fan-out's streams */
 	int64_t		 next_sweep, last_log, last_accept_log;
+	int64_t		 last_unframed_log;
 	char		 last_why[256];	/* the database error last logged */
 	unsigned	 watch_gen;	/* follow_generation() polled */
 	struct buf	 text;		/* scratch */

@@ -4,6 +4,7 @@
  * one snapshot, and a new epoch or a history that went back is a replaced
  * database; a lost connection is retried with a backoff.
  */
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,8 @@ struct pg_follow {
 	int64_t		 dial_until;	/* PG_DIALING: give up then */
 	int		 dial_write;	/* PG_DIALING: wait to write, not read */
 	int		 dial_ms;	/* PG_DIALING: how long it may take */
+	int		 unanswered;	/* dials given up since the last
+					   connection */
 	char		 epoch[64];	/* sse_state.epoch when first opened */
 	char		 seen_ts[32];	/* ts of row f->version */
 	char		 look_ts[32];	/* ts of the newest row at the last look */
@@ -106,6 +109,7 @@ settle(struct follow *f, int64_t now, int *same)
 	}
 	p->retry_ms = FOLLOW_RETRY_MS;
 	p->retry_at = 0;
+	p->unanswered = 0;
 	p->link = ps.standby ? PG_STANDBY : PG_PRIMARY;
 	f->ready = 1;
 	f->generation++;
@@ -138,14 +142,14 @@ dial(struct follow *f, int64_t now)
 
 	follow_forget(f);
 	f->generation++;		/* a new socket, or none */
-	if (store_pg_dial(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS)
-	    != STORE_OK) {
+	if (store_pg_dial(&f->st, f->path, STORE_READONLY, FOLLOW_BUSY_MS,
+	    p->unanswered) != STORE_OK) {
 		lost(f, now);
 		return;
 	}
 	p->link = PG_DIALING;
 	p->dial_ms = store_pg_dial_timeout_ms(&f->st);
-	p->dial_until = now + p->dial_ms;
+	p->dial_until = p->dial_ms < 0 ? INT64_MAX : now + p->dial_ms;
 	p->dial_write = 1;	/* what libpq asks first */
 }
 
@@ -155,16 +159,22 @@ static int
 dial_step(struct follow *f, int64_t now)
 {
 	struct pg_follow *p = pf(f);
-	int fd = store_pg_socket(&f->st), rc = store_pg_dial_poll(&f->st);
+	struct pollfd pfd = { .fd = store_pg_socket(&f->st),
+	    .events = p->dial_write ? POLLOUT : POLLIN };
+	int rc;
 
+	/* A wake meant for an earlier socket: libpq must be moved on only
+	 * when this one is ready, or it takes a connect still in progress
+	 * for one made. */
+	if (poll(&pfd, 1, 0) != 1)
+		return 0;
+	rc = store_pg_dial_poll(&f->st);
 	if (rc == STORE_PG_DIAL_READ || rc == STORE_PG_DIAL_WRITE) {
-		/* The next host's socket, or the other direction: the
-		 * caller polls anew. */
-		if (store_pg_socket(&f->st) != fd ||
-		    (rc == STORE_PG_DIAL_WRITE) != p->dial_write) {
-			p->dial_write = rc == STORE_PG_DIAL_WRITE;
-			f->generation++;
-		}
+		/* Always poll anew: libpq may have closed the socket for the
+		 * next address and got a new one with the same number, which
+		 * the old registration no longer watches. */
+		p->dial_write = rc == STORE_PG_DIAL_WRITE;
+		f->generation++;
 		return 0;
 	}
 	f->generation++;
@@ -235,6 +245,7 @@ pg_due(struct follow *f, int64_t now)
 
 	if (p->link == PG_DIALING && now >= p->dial_until) {
 		store_pg_dial_give_up(&f->st, p->dial_ms);
+		p->unanswered++;	/* the next dial starts a host later */
 		f->generation++;
 		lost(f, now);
 		return 1;	/* the look says so */

@@ -76,18 +76,17 @@ q_above_zero(const char *p, size_t n)
 	size_t i;
 	int nonzero = 0;
 
+	/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
 	if (n == 0 || (p[0] != '0' && p[0] != '1'))
 		return 0;
 	if (n > 1 && (p[1] != '.' || n > 5))
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (i == 1)
-			continue;
-		if (p[i] < '0' || p[i] > '9')
+	for (i = 2; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9' || (p[0] == '1' && p[i] != '0'))
 			return 0;
 		nonzero |= p[i] != '0';
 	}
-	return nonzero;
+	return p[0] == '1' || nonzero;
 }
 
 static int

@@ -355,9 +355,9 @@ store_put_many(struct store *s, const struct store_event *e, size_t n,
 	int rc = STORE_OK;
 
 	now_iso(ts);
-	if (s->engine->insert_many != NULL)
-		return n > 0 ? s->engine->insert_many(s, ts, e, n, ids) :
-		    STORE_OK;
+	/* One row: the insert prepared once, not a statement parsed anew. */
+	if (s->engine->insert_many != NULL && n > 1)
+		return s->engine->insert_many(s, ts, e, n, ids);
 	for (i = 0; i < n && rc == STORE_OK; i++)
 		rc = s->engine->insert(s, ts, &e[i], &ids[i]);
 	return rc;

@@ -439,19 +439,92 @@ connect_failed(struct store *s)
 	    STORE_IO;
 }
 
-/* Connect to url: at once (wait), or only start (store_pg_dial()). */
 static int
-connect_to(struct store *s, const char *url, int wait)
+items(const char *list)
 {
-	const char *const vals[] = { CONNECT_TIMEOUT, "10", "5", "3", "sse",
-	    url, NULL };
+	int n = 1;
+
+	for (; *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* The comma-separated list with its first k of n items moved to its end,
+ * in out; the list itself if it has not n items (one port for all). */
+static const char *
+rotated(const char *list, int n, int k, char *out, size_t outsz)
+{
+	const char *p = list;
+	int i;
+
+	if (list == NULL || list[0] == '\0' || items(list) != n || k % n == 0)
+		return list;
+	for (i = 0; i < k % n; i++)
+		p = strchr(p, ',') + 1;
+	if (snprintf(out, outsz, "%s,%.*s", p, (int)(p - list - 1), list) >=
+	    (int)outsz)
+		return list;
+	return out;
+}
+
+/*
+ * Set keys and vals after the URL's own to start from its host k (of
+ * several): libpq tries the next host when one refuses, but without
+ * blocking it keeps no time, so a host that never answers would hold
+ * every attempt. Returns how many were added.
+ */
+static int
+start_at_host(const char *url, int k, const char **keys, const char **vals,
+    char buf[][512])
+{
+	static const char *const which[] = { "host", "hostaddr", "port" };
+	PQconninfoOption *opts, *o;
+	int i, n = 0, hosts = 0;
+
+	if (k == 0 || (opts = PQconninfoParse(url, NULL)) == NULL)
+		return 0;
+	for (o = opts; o->keyword != NULL; o++)
+		if ((strcmp(o->keyword, "host") == 0 ||
+		    strcmp(o->keyword, "hostaddr") == 0) && o->val != NULL &&
+		    o->val[0] != '\0' && items(o->val) > hosts)
+			hosts = items(o->val);
+	for (i = 0; hosts > 1 && i < 3; i++)
+		for (o = opts; o->keyword != NULL; o++)
+			if (strcmp(o->keyword, which[i]) == 0 &&
+			    o->val != NULL && o->val[0] != '\0') {
+				keys[n] = which[i];
+				vals[n] = rotated(o->val, hosts, k, buf[n],
+				    sizeof(buf[n]));
+				/* A copy: opts is freed below. */
+				if (vals[n] == o->val) {
+					snprintf(buf[n], sizeof(buf[n]), "%s",
+					    o->val);
+					vals[n] = buf[n];
+				}
+				n++;
+			}
+	PQconninfoFree(opts);
+	return n;
+}
+
+/* Connect to url: at once (wait), or only start (store_pg_dial()) from
+ * its host number first_host (of several; 0 is the URL's first). */
+static int
+connect_to(struct store *s, const char *url, int wait, int first_host)
+{
+	const char *keys[10] = { conn_keys[0], conn_keys[1], conn_keys[2],
+	    conn_keys[3], conn_keys[4], conn_keys[5] };
+	const char *vals[10] = { CONNECT_TIMEOUT, "10", "5", "3", "sse", url };
+	char buf[3][512];
 	PGconn *c;
 	int rc;
 
 	if ((rc = check_url(s, url)) != STORE_OK)
 		return rc;
-	c = wait ? PQconnectdbParams(conn_keys, vals, 1) :
-	    PQconnectStartParams(conn_keys, vals, 1);
+	/* After dbname, so they win over the URL's. */
+	start_at_host(url, first_host, keys + 6, vals + 6, buf);
+	c = wait ? PQconnectdbParams(keys, vals, 1) :
+	    PQconnectStartParams(keys, vals, 1);
 	pg(s)->conn = c;
 	if (c == NULL) {
 		store_seterr(s, "cannot connect: out of memory");
@@ -483,7 +556,7 @@ pg_open(struct store *s, const char *url, int flags, int busy_ms,
 		store_seterr(s, "out of memory");
 		return STORE_ERR;
 	}
-	if ((rc = connect_to(s, url, 1)) != STORE_OK)
+	if ((rc = connect_to(s, url, 1, 0)) != STORE_OK)
 		return rc;
 	return connected(s, flags, busy_ms, version);
 }
@@ -500,7 +573,8 @@ close_saying_why(struct store *s)
 }
 
 int
-store_pg_dial(struct store *s, const char *url, int flags, int busy_ms)
+store_pg_dial(struct store *s, const char *url, int flags, int busy_ms,
+    int first_host)
 {
 	char why[256];
 	int rc;
@@ -518,7 +592,7 @@ store_pg_dial(struct store *s, const char *url, int flags, int busy_ms)
 		return STORE_ERR;
 	}
 	pg(s)->dial_busy_ms = busy_ms;
-	if ((rc = connect_to(s, url, 0)) != STORE_OK)
+	if ((rc = connect_to(s, url, 0, first_host)) != STORE_OK)
 		close_saying_why(s);
 	return rc;
 }
@@ -556,9 +630,11 @@ store_pg_dial_timeout_ms(const struct store *s)
 		return ms;
 	for (o = opts; o->keyword != NULL; o++)
 		if (strcmp(o->keyword, "connect_timeout") == 0 &&
-		    o->val != NULL && atoi(o->val) > 0)
-			/* libpq takes less than 2 s as 2 s. */
-			ms = (atoi(o->val) < 2 ? 2 : atoi(o->val)) * 1000;
+		    o->val != NULL && o->val[0] != '\0')
+			/* As libpq: 0 or less waits for ever, and less than
+			 * 2 s is 2 s. */
+			ms = atoi(o->val) <= 0 ? -1 : atoi(o->val) < 2 ? 2000 :
+			    atoi(o->val) * 1000;
 	PQconninfoFree(opts);
 	return ms;
 }

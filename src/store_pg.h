@@ -41,14 +41,17 @@ struct pg_state {
  * after a few quick queries), or a STORE_* error (s is closed, with the
  * message). libpq keeps no time here: give up after
  * store_pg_dial_timeout_ms() (the URL's connect_timeout, or 5 s) with
- * store_close(). A host name is still looked up with a blocking call.
+ * store_pg_dial_give_up(), and dial again from the next host (first_host,
+ * counted from 0, of the URL's several; libpq moves on by itself from one
+ * that refuses, but cannot from one that never answers). A host name is
+ * still looked up with a blocking call.
  */
 #define STORE_PG_DIAL_READ	1
 #define STORE_PG_DIAL_WRITE	2
 int	store_pg_dial(struct store *s, const char *url, int flags,
-	    int busy_ms);
+	    int busy_ms, int first_host);
 int	store_pg_dial_poll(struct store *s);
-int	store_pg_dial_timeout_ms(const struct store *s);
+int	store_pg_dial_timeout_ms(const struct store *s);	/* -1: none */
 /* Close a dial that took ms without an answer, saying so. */
 void	store_pg_dial_give_up(struct store *s, int ms);
 

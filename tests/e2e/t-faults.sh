@@ -42,6 +42,9 @@ mkfifo "$T/lock.fifo"
 sqlite3 "$DB" < "$T/lock.fifo" > "$T/locker.out" 2>&1 &
 track $!
 exec 7> "$T/lock.fifo"
+# The shell waits for the lock (its own busy timeout is 0): a probe below
+# may hold it for a moment before the shell has it, which made BEGIN fail.
+echo ".timeout 5000" >&7
 echo "BEGIN IMMEDIATE; INSERT INTO events (event, data) VALUES ('locked', 'written under the lock');" >&7
 locked() { ! "$BUILD/sse-push" -q -d "$DB" -t 50 AAPL 2 2> /dev/null; }
 wait_for 5 locked

@@ -299,6 +299,29 @@ check "standby: the pushes reach its responder (no NOTIFY there: it polls)" \
 check "standby: its responder connected to a server in recovery" \
     [ "$(psql -X -qAt -h "$PG_SOCK" -p "$STANDBY_PORT" -U postgres -c "SELECT pg_is_in_recovery()" sse)" = t ]
 
+# --- a first host that never answers: each dial starts a host later --------
+# A listener whose queue is full drops new connections unanswered, as a
+# dead machine does. Without blocking, libpq keeps no time and would wait
+# on it at every attempt; the responder gives up after connect_timeout and
+# starts the next dial at the URL's next host, here the standby.
+BH=$(port)
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+fill = [socket.socket() for i in range(2)]
+for c in fill: c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1])))
+time.sleep(600)' "$BH" &
+track $!
+host H "postgresql:///sse?host=127.0.0.1,$PG_SOCK&port=$BH,$STANDBY_PORT&user=sse_reader&connect_timeout=2" SSE_POLL_MS=200 ||
+    { finish; exit 1; }
+stream h1 "http://127.0.0.1:$H_PORT/sse"
+wait_for 10 has h1 ": ok"
+psql -X -qAt -h "$PG_SOCK" -p "$STANDBY_PORT" -U postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sse'" sse > /dev/null
+sleep 0.5
+id=$("$BUILD/sse-push" -d "$W" DEAD 1)
+check "a first host that never answers: the responder reconnects through the next" wait_for 20 has h1 "id: $id"
+stop_stream h1
+
 # --- failover to a standby that lacked rows the clients saw -----------------
 # Host D follows whichever server accepts writes, as a deploy would list
 # them. The standby stops (it will miss the next rows), the primary takes

@@ -26,6 +26,8 @@ START_TEST(test_accepted)
 		{ "gzip;q=", 0 }, { "gzip;q=abc", 0 }, { "gzip;q=2", 0 },
 		{ "gzip;level=9", 0 }, { "gzip;q=0.5x", 0 },
 		{ "gzip;q=0, gzip;q=1", 1 },
+		{ "gzip;q=1.5", 0 }, { "gzip;q=1.000", 1 }, { "gzip;q=1.", 1 },
+		{ "gzip;q=0.0001", 0 }, { "gzip;q=0.", 0 },
 	};
 	size_t i;
 
