@@ -84,16 +84,11 @@ struct loop {
 static int
 emit(struct loop *l, int last)
 {
-	size_t raw;
-
 	if (l->gz == NULL)
 		return flush_out(&l->out);
-	raw = l->raw_next < l->out.len ? l->raw_next : l->out.len;
-	l->raw_next = 0;
 	buf_clear(&l->zout);
-	if (buf_append(&l->zout, l->out.data, raw) == -1 ||
-	    ((l->out.len > raw || last) && gzip_put(l->gz, l->out.data + raw,
-	    l->out.len - raw, last, &l->zout) == -1))
+	if (gzip_body(l->gz, &l->raw_next, l->out.data, l->out.len, last,
+	    &l->zout) == -1)
 		return -1;
 	buf_clear(&l->out);
 	return flush_out(&l->zout);

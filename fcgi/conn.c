@@ -161,18 +161,10 @@ static int
 conn_put(struct server *sv, struct conn *c, const char *text, size_t len,
     int last)
 {
-	size_t raw;
-
 	if (c->gz == NULL)
 		return conn_write(sv, c, text, len);
-	raw = c->raw_next < len ? c->raw_next : len;
-	c->raw_next = 0;
-	if (conn_write(sv, c, text, raw) == -1)
-		return -1;
-	if (len == raw && !last)
-		return 0;
 	buf_clear(&sv->zout);
-	if (gzip_put(c->gz, text + raw, len - raw, last, &sv->zout) == -1)
+	if (gzip_body(c->gz, &c->raw_next, text, len, last, &sv->zout) == -1)
 		return -1;
 	if (last) {
 		gzip_free(c->gz);

@@ -13,20 +13,31 @@
 #include "sse-fcgi.h"
 
 /* Say why the database cannot be read, at most once a minute. */
-void
-log_db(struct server *sv)
+/* 1, moving *last to now, when a minute has passed since *last (0: never):
+ * a log line that may repeat on every look comes once a minute. */
+static int
+minute_passed(int64_t *last)
 {
 	int64_t t = clock_ms();
 
+	if (*last != 0 && t - *last < 60000)
+		return 0;
+	*last = t;
+	return 1;
+}
+
+void
+log_db(struct server *sv)
+{
 	const char *why = follow_errmsg(&sv->f);
 
 	sv->stat.db_errors++;
-	/* Once a minute for the same reason; a new reason at once (attempts
-	 * to reconnect back off, so these stay few). */
-	if (sv->last_log == 0 || t - sv->last_log >= 60000 ||
-	    strcmp(why, sv->last_why) != 0) {
+	/* A new reason at once (attempts to reconnect back off, so these
+	 * stay few), the same one once a minute. */
+	if (strcmp(why, sv->last_why) != 0)
+		sv->last_log = 0;
+	if (minute_passed(&sv->last_log)) {
 		logmsg("%s", why);
-		sv->last_log = t;
 		snprintf(sv->last_why, sizeof(sv->last_why), "%s", why);
 	}
 }
@@ -102,18 +113,6 @@ hub_fan_out(struct server *sv)
 	}
 }
 
-/* Once a minute at most: an application may write such rows all day. */
-static int
-unframed_log(struct server *sv)
-{
-	int64_t t = clock_ms();
-
-	if (sv->last_unframed_log != 0 && t - sv->last_unframed_log < 60000)
-		return 0;
-	sv->last_unframed_log = t;
-	return 1;
-}
-
 /* Read what is new once and hand it to every LIVE stream. */
 static int
 hub_refresh(struct server *sv)
@@ -127,7 +126,8 @@ hub_refresh(struct server *sv)
 			return rc;
 		/* Rows written by hand that no client could parse as events
 		 * (test_unframeable_row): once here, not once per stream. */
-		if (sv->hub.unframed > 0 && unframed_log(sv))
+		if (sv->hub.unframed > 0 &&
+		    minute_passed(&sv->last_unframed_log))
 			logmsg("%d row(s) up to id %lld have an event name with a "
 			    "line break or over %d bytes, or data over %d bytes: "
 			    "sent as their ids alone", sv->hub.unframed,

@@ -69,6 +69,20 @@ fail:
 	return -1;
 }
 
+int
+gzip_body(struct gzip *g, size_t *raw, const char *text, size_t len,
+    int last, struct buf *out)
+{
+	size_t head = *raw < len ? *raw : len;
+
+	*raw = 0;
+	if (buf_append(out, text, head) == -1)
+		return -1;
+	if (len == head && !last)
+		return 0;
+	return gzip_put(g, text + head, len - head, last, out);
+}
+
 /* Is the qvalue at p (after "q=") above 0? Malformed: no. */
 static int
 q_above_zero(const char *p, size_t n)

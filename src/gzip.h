@@ -29,6 +29,10 @@ void	gzip_free(struct gzip *g);
  * can be decoded; last: end the gzip stream (its trailer) too. */
 int	gzip_put(struct gzip *g, const void *in, size_t len, int last,
 	    struct buf *out);
+/* A response's text onto out: its first *raw bytes as they are (the head,
+ * on the first call; *raw is then 0), the rest through gzip_put(). */
+int	gzip_body(struct gzip *g, size_t *raw, const char *text, size_t len,
+	    int last, struct buf *out);
 
 /*
  * The value of an Accept-Encoding header: 1 if it takes gzip (gzip or

@@ -124,14 +124,10 @@ store_engine_of(const char *path)
 int
 store_opened(struct store *s, int version)
 {
-	char msg[sizeof(s->err)];
 	int rc = open_versioned(s, version);
 
-	if (rc != STORE_OK) {
-		memcpy(msg, s->err, sizeof(msg));
-		store_close(s);
-		memcpy(s->err, msg, sizeof(msg));
-	}
+	if (rc != STORE_OK)
+		store_close(s);		/* the message stays */
 	return rc;
 }
 

@@ -91,7 +91,7 @@ const char *store_engine_of(const char *path);
  * says why. busy_ms <= 0 means STORE_BUSY_MS.
  */
 int	store_open(struct store *s, const char *path, int flags, int busy_ms);
-/* Close; accepts a zeroed or failed store. */
+/* Close; accepts a zeroed or failed store, and keeps store_errmsg(). */
 void	store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
 

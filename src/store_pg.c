@@ -561,17 +561,6 @@ pg_open(struct store *s, const char *url, int flags, int busy_ms,
 	return connected(s, flags, busy_ms, version);
 }
 
-/* Close a dial that failed, keeping the message that says why. */
-static void
-close_saying_why(struct store *s)
-{
-	char msg[sizeof(s->err)];
-
-	memcpy(msg, s->err, sizeof(msg));
-	store_close(s);
-	memcpy(s->err, msg, sizeof(msg));
-}
-
 int
 store_pg_dial(struct store *s, const char *url, int flags, int busy_ms,
     int first_host)
@@ -593,7 +582,7 @@ store_pg_dial(struct store *s, const char *url, int flags, int busy_ms,
 	}
 	pg(s)->dial_busy_ms = busy_ms;
 	if ((rc = connect_to(s, url, 0, first_host)) != STORE_OK)
-		close_saying_why(s);
+		store_close(s);	/* the message stays */
 	return rc;
 }
 
@@ -616,7 +605,7 @@ store_pg_dial_poll(struct store *s)
 		rc = connect_failed(s);
 		break;
 	}
-	close_saying_why(s);
+	store_close(s);	/* the message stays */
 	return rc;
 }
 
